@@ -8,7 +8,6 @@ import dev.gearbox.runtime.model.ModelConfig;
 import dev.gearbox.runtime.model.PlacementResolver;
 import dev.gearbox.runtime.model.SequenceState;
 import dev.gearbox.runtime.placement.Placement;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -49,7 +48,6 @@ public final class CpuLanguageModel implements LanguageModel {
   private int[] groupRows = new int[0];
   private MixerState[] groupStates = new MixerState[0];
   private int[] groupPositions = new int[0];
-  private MixerState[] rowStates = new MixerState[0];
 
   private CpuLanguageModel(ModelConfig config, Weights weights, WorkerPool pool) {
     this.config = config;
@@ -351,7 +349,6 @@ public final class CpuLanguageModel implements LanguageModel {
       groupRows = new int[rows];
       groupStates = new MixerState[rows];
       groupPositions = new int[rows];
-      rowStates = new MixerState[rows];
     }
   }
 
@@ -361,15 +358,6 @@ public final class CpuLanguageModel implements LanguageModel {
       rowSequences[r] = null;
       groupStates[r] = null;
     }
-  }
-
-  /** Names of mixers per layer, for diagnostics. */
-  List<List<String>> mixerNamesPerLayer() {
-    List<List<String>> all = new ArrayList<>();
-    for (CpuLayer layer : layers) {
-      all.add(layer.mixerNames);
-    }
-    return all;
   }
 
   @Override
