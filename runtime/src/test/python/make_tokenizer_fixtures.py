@@ -6,19 +6,20 @@ Run from the repository root with the HF `tokenizers` library installed:
     pip install tokenizers
     python3 runtime/src/test/python/make_tokenizer_fixtures.py
 
-It trains two small byte-level BPE tokenizers on public-domain text (the Gettysburg
+It trains three small byte-level BPE tokenizers on public-domain text (the Gettysburg
 Address, 1863, and the opening of the US Declaration of Independence, 1776), one in the
 Llama-3 style (Split regex + ByteLevel(use_regex=false), merges saved as [a, b] arrays,
 ignore_merges=true, BOS added by TemplateProcessing) and one in the GPT-2 style
 (ByteLevel pre-tokenizer with add_prefix_space, merges rewritten to the legacy "a b"
-string form), then records the ids the HF library itself produces for a set of tricky
+string form), plus a Qwen2-style one (NFC normalizer, one digit per pre-token, no BOS),
+then records the ids the HF library itself produces for a set of tricky
 strings, so the Java tokenizer can be checked against the reference exactly.
 """
 
 import json
 import os
 
-from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
 OUT = os.path.join("runtime", "src", "test", "resources", "text")
 
@@ -59,6 +60,8 @@ LLAMA3_PATTERN = (
     r"|\s*[\r\n]+|\s+(?!\S)|\s+"
 )
 
+QWEN2_PATTERN = LLAMA3_PATTERN.replace(r"\p{N}{1,3}", r"\p{N}")
+
 CASES = [
     "",
     "Hello world",
@@ -82,8 +85,10 @@ CASES = [
 ]
 
 
-def train(pre_tokenizer, decoder, ignore_merges):
+def train(pre_tokenizer, decoder, ignore_merges, normalizer=None):
     tok = Tokenizer(models.BPE(ignore_merges=ignore_merges))
+    if normalizer is not None:
+        tok.normalizer = normalizer
     tok.pre_tokenizer = pre_tokenizer
     tok.decoder = decoder
     trainer = trainers.BpeTrainer(
@@ -143,6 +148,18 @@ def main():
         ),
     ])
     save(llama, "llama3-style", legacy_merges=False)
+
+    qwen = train(
+        pre_tokenizers.Sequence([
+            pre_tokenizers.Split(Regex(QWEN2_PATTERN), behavior="isolated", invert=False),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]),
+        decoders.ByteLevel(),
+        ignore_merges=False,
+        normalizer=normalizers.NFC(),
+    )
+    qwen.post_processor = processors.ByteLevel(trim_offsets=False)
+    save(qwen, "qwen2-style", legacy_merges=False)
 
     gpt2 = train(pre_tokenizers.ByteLevel(add_prefix_space=True), decoders.ByteLevel(), ignore_merges=False)
     gpt2.post_processor = processors.ByteLevel(trim_offsets=True)

@@ -29,7 +29,7 @@ class ByteLevelBpeTokenizerTest {
 
   static Stream<Arguments> cases() throws Exception {
     List<Arguments> out = new ArrayList<>();
-    for (String fixture : List.of("llama3-style", "gpt2-style")) {
+    for (String fixture : List.of("llama3-style", "qwen2-style", "gpt2-style")) {
       JsonNode expected = new ObjectMapper().readTree(resource(fixture + ".expected.json").toFile());
       for (JsonNode c : expected) {
         out.add(Arguments.of(fixture, c));
