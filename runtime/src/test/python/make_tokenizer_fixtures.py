@@ -81,6 +81,8 @@ CASES = [
     "nation, conceived in Liberty, and dedicated to the proposition",
     "\u00a0non-breaking\u2003em-space\u3000ideographic",
     "combining e\u0301 vs \u00e9",
+    "end\u00a0\u00a0\u00a0 1\u2003\u20032 !!\u00a0? x\u3000\u3000\u3000y",
+    "line\u2028sep\u0085nel \u000b\u000c vt-ff",
     "x" * 300,
 ]
 
