@@ -114,6 +114,8 @@ def expectations(tok):
             "idsWithSpecial": with_special,
             "decoded": tok.decode(without, skip_special_tokens=True),
             "decodedWithSpecial": tok.decode(without, skip_special_tokens=False),
+            # Pre-tokenizer output alone (no normalizer, no added tokens), byte-level mapped.
+            "pieces": [piece for piece, _ in tok.pre_tokenizer.pre_tokenize_str(text)],
         })
     return out
 

@@ -106,6 +106,18 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     return out.toArray();
   }
 
+  /** Pre-tokenizer output for raw text, in byte-level characters, as HF pre_tokenize_str gives it. */
+  List<String> preTokenize(String text) {
+    List<String> words = new ArrayList<>();
+    preTokenizer.split(List.of(text), words);
+    List<String> pieces = new ArrayList<>(words.size());
+    for (String word : words) {
+      byte[] utf8 = word.getBytes(StandardCharsets.UTF_8);
+      pieces.add(ByteLevelAlphabet.encode(utf8, 0, utf8.length));
+    }
+    return pieces;
+  }
+
   @Override
   public String decode(int[] ids, boolean skipSpecialTokens) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(ids.length * 4);

@@ -56,6 +56,9 @@ class ByteLevelBpeTokenizerTest {
     assertArrayEquals(ints(c.get("idsWithSpecial")), tokenizer.encode(text, true), "ids+special of " + text);
     assertEquals(c.get("decoded").asText(), tokenizer.decode(ids), "decode of " + text);
     assertEquals(c.get("decodedWithSpecial").asText(), tokenizer.decode(ids, false));
+    List<String> pieces = new ArrayList<>();
+    c.get("pieces").forEach(p -> pieces.add(p.asText()));
+    assertEquals(pieces, tokenizer.preTokenize(text), "pre-tokenization of " + text);
   }
 
   @Test
