@@ -43,6 +43,9 @@ sealed interface PreTokenizer {
     @Override
     public void split(List<String> pieces, List<String> out) {
       for (String piece : pieces) {
+        if (piece.isEmpty()) {
+          continue;
+        }
         // HF adds the space to every piece it sees (e.g. each text run between special tokens).
         String text = addPrefixSpace && !piece.startsWith(" ") ? " " + piece : piece;
         if (gpt2 == null) {
