@@ -2,6 +2,7 @@ package dev.gearbox.runtime.text;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -28,6 +29,8 @@ final class AddedTokens {
   }
 
   private final Map<Character, Token[]> byFirstChar = new HashMap<>();
+  // Checked before the map so ordinary characters cost no boxing or hashing.
+  private final BitSet firstChars = new BitSet();
 
   AddedTokens(List<Token> tokens) {
     Map<Character, List<Token>> groups = new HashMap<>();
@@ -41,6 +44,7 @@ final class AddedTokens {
           Token[] sorted = list.toArray(Token[]::new);
           Arrays.sort(sorted, Comparator.comparingInt((Token t) -> t.content().length()).reversed());
           byFirstChar.put(c, sorted);
+          firstChars.set(c);
         });
   }
 
@@ -84,7 +88,11 @@ final class AddedTokens {
   }
 
   private Token matchAt(String text, int at) {
-    Token[] candidates = byFirstChar.get(text.charAt(at));
+    char first = text.charAt(at);
+    if (!firstChars.get(first)) {
+      return null;
+    }
+    Token[] candidates = byFirstChar.get(first);
     if (candidates == null) {
       return null;
     }
