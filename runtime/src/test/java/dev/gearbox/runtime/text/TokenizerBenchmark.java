@@ -9,7 +9,8 @@ import java.nio.file.Path;
  * runtime/src/test/python/bench_tokenizer.py}, which times the HF library on the same input and
  * prints the ratio.
  *
- * <p>Usage: {@code TokenizerBenchmark <tokenizer.json> <text file> [iterations]}
+ * <p>Usage: {@code TokenizerBenchmark <tokenizer.json> <text file> [iterations [ids file]]}; the
+ * ids file receives the encoded ids, one per line, for comparison with the reference.
  */
 public final class TokenizerBenchmark {
   private TokenizerBenchmark() {}
@@ -28,8 +29,16 @@ public final class TokenizerBenchmark {
     double loadMs = (System.nanoTime() - loadStart) / 1e6;
 
     long coldStart = System.nanoTime();
-    int tokens = tokenizer.encode(text, false).length;
+    int[] ids = tokenizer.encode(text, false);
     double coldSeconds = (System.nanoTime() - coldStart) / 1e9;
+    int tokens = ids.length;
+    if (args.length > 3) {
+      StringBuilder lines = new StringBuilder(tokens * 6);
+      for (int id : ids) {
+        lines.append(id).append('\n');
+      }
+      Files.writeString(Path.of(args[3]), lines);
+    }
 
     // Let the JIT settle before timing the steady state.
     for (int i = 0; i < 5; i++) {
