@@ -12,9 +12,9 @@ import java.util.Map;
  * The tokenizer's added tokens (special tokens such as {@code <|eot_id|>}), found in the raw text
  * before any normalization or BPE so they are never split; leftmost match wins, longest on ties.
  *
- * <p>Differences from HF: all added tokens are matched on the raw text (HF matches
- * {@code normalized=true} ones after normalization) and {@code single_word} is ignored; neither
- * matters for the special tokens of Llama-3, Qwen2 or Mistral checkpoints.
+ * <p>Differences from HF: all added tokens are matched on the raw text (HF matches {@code
+ * normalized=true} ones after normalization) and {@code single_word} is ignored; neither matters
+ * for the special tokens of Llama-3, Qwen2 or Mistral checkpoints.
  */
 final class AddedTokens {
 
@@ -42,7 +42,8 @@ final class AddedTokens {
     groups.forEach(
         (c, list) -> {
           Token[] sorted = list.toArray(Token[]::new);
-          Arrays.sort(sorted, Comparator.comparingInt((Token t) -> t.content().length()).reversed());
+          Arrays.sort(
+              sorted, Comparator.comparingInt((Token t) -> t.content().length()).reversed());
           byFirstChar.put(c, sorted);
           firstChars.set(c);
         });

@@ -27,8 +27,10 @@ public final class ChatTemplate {
    * generation prompt is {@code <|assistant|>\n}.
    */
   public static final String DEFAULT_TEMPLATE =
-      "{% for message in messages %}{{ '<|' + message['role'] + '|>\\n' + message['content'] + '\\n' }}"
-          + "{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}";
+      "{% for message in messages %}{{ '<|' + message['role'] + '|>\\n"
+          + "' + message['content'] + '\\n"
+          + "' }}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\\n"
+          + "' }}{% endif %}";
 
   /** One chat message. */
   public record Message(String role, String content) {}
@@ -55,8 +57,8 @@ public final class ChatTemplate {
 
   /**
    * Reads the template of a model directory: {@code chat_template.jinja} if present, else {@code
-   * tokenizer_config.json}'s {@code chat_template} (a string, or a list of named templates of
-   * which "default" is used), else {@link #DEFAULT_TEMPLATE}.
+   * tokenizer_config.json}'s {@code chat_template} (a string, or a list of named templates of which
+   * "default" is used), else {@link #DEFAULT_TEMPLATE}.
    */
   public static ChatTemplate load(Path modelDir) {
     Path config = modelDir.resolve("tokenizer_config.json");
@@ -108,7 +110,8 @@ public final class ChatTemplate {
    *
    * @throws ChatTemplateException if the template calls {@code raise_exception} or fails
    */
-  public String render(List<Message> messages, boolean addGenerationPrompt, Map<String, Object> extra) {
+  public String render(
+      List<Message> messages, boolean addGenerationPrompt, Map<String, Object> extra) {
     List<Map<String, Object>> list = new ArrayList<>(messages.size());
     for (Message m : messages) {
       Map<String, Object> map = new LinkedHashMap<>();
@@ -140,5 +143,4 @@ public final class ChatTemplate {
       super(message, cause);
     }
   }
-
 }

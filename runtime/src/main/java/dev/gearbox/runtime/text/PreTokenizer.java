@@ -28,7 +28,9 @@ sealed interface PreTokenizer {
     return Pattern.compile(regex, Pattern.UNICODE_CHARACTER_CLASS);
   }
 
-  /** HF {@code Split} with behavior Isolated (matches and gaps both kept) or Removed (gaps only). */
+  /**
+   * HF {@code Split} with behavior Isolated (matches and gaps both kept) or Removed (gaps only).
+   */
   record Split(Pattern pattern, boolean keepMatches) implements PreTokenizer {
     @Override
     public void split(List<String> pieces, List<String> out) {

@@ -16,7 +16,8 @@ import jinjava.javax.el.ELResolver;
 final class PythonStringMethods extends ELResolver {
 
   @Override
-  public Object invoke(ELContext context, Object base, Object method, Class<?>[] types, Object[] params) {
+  public Object invoke(
+      ELContext context, Object base, Object method, Class<?>[] types, Object[] params) {
     if (!(base instanceof String s) || method == null) {
       return null;
     }
@@ -41,7 +42,11 @@ final class PythonStringMethods extends ELResolver {
       case "upper" -> s.toUpperCase(java.util.Locale.ROOT);
       case "lower" -> s.toLowerCase(java.util.Locale.ROOT);
       case "title" -> title(s);
-      case "capitalize" -> s.isEmpty() ? s : s.substring(0, 1).toUpperCase(java.util.Locale.ROOT) + s.substring(1).toLowerCase(java.util.Locale.ROOT);
+      case "capitalize" ->
+          s.isEmpty()
+              ? s
+              : s.substring(0, 1).toUpperCase(java.util.Locale.ROOT)
+                  + s.substring(1).toLowerCase(java.util.Locale.ROOT);
       case "split" -> split(s, args);
       case "replace" -> replace(s, args);
       case "find" -> (long) s.indexOf(String.valueOf(args[0]));
@@ -55,7 +60,9 @@ final class PythonStringMethods extends ELResolver {
   }
 
   private static boolean strippable(int c, String chars) {
-    return chars == null ? Character.isWhitespace(c) || Character.isSpaceChar(c) : chars.indexOf(c) >= 0;
+    return chars == null
+        ? Character.isWhitespace(c) || Character.isSpaceChar(c)
+        : chars.indexOf(c) >= 0;
   }
 
   private static String lstrip(String s, String chars) {
@@ -151,7 +158,9 @@ final class PythonStringMethods extends ELResolver {
 
   private static long count(String s, String sub) {
     long n = 0;
-    for (int at = s.indexOf(sub); at >= 0 && !sub.isEmpty(); at = s.indexOf(sub, at + sub.length())) {
+    for (int at = s.indexOf(sub);
+        at >= 0 && !sub.isEmpty();
+        at = s.indexOf(sub, at + sub.length())) {
       n++;
     }
     return n;

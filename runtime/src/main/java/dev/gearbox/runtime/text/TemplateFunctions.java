@@ -9,21 +9,28 @@ import java.time.LocalDateTime;
 import java.time.format.TextStyle;
 import java.util.Locale;
 
-/** The global functions HF gives chat templates: {@code raise_exception} and {@code strftime_now}. */
+/**
+ * The global functions HF gives chat templates: {@code raise_exception} and {@code strftime_now}.
+ */
 final class TemplateFunctions {
   private static final String RAISED = "raise_exception: ";
+
   /** Context variable holding the render's clock: Jinjava functions are static methods. */
   static final String CLOCK_VARIABLE = "__gearbox_clock";
 
   private TemplateFunctions() {}
 
   static void register(Jinjava jinjava) {
-    jinjava.getGlobalContext()
+    jinjava
+        .getGlobalContext()
         .registerFunction(
-            new ELFunctionDefinition("", "raise_exception", TemplateFunctions.class, "raiseException", String.class));
-    jinjava.getGlobalContext()
+            new ELFunctionDefinition(
+                "", "raise_exception", TemplateFunctions.class, "raiseException", String.class));
+    jinjava
+        .getGlobalContext()
         .registerFunction(
-            new ELFunctionDefinition("", "strftime_now", TemplateFunctions.class, "strftimeNow", String.class));
+            new ELFunctionDefinition(
+                "", "strftime_now", TemplateFunctions.class, "strftimeNow", String.class));
   }
 
   /** Template-called: aborts rendering with the template's own message. */
@@ -35,7 +42,8 @@ final class TemplateFunctions {
   public static String strftimeNow(String format) {
     JinjavaInterpreter interpreter = JinjavaInterpreter.getCurrent();
     Object clock = interpreter == null ? null : interpreter.getContext().get(CLOCK_VARIABLE);
-    return strftime(LocalDateTime.now(clock instanceof Clock c ? c : Clock.systemDefaultZone()), format);
+    return strftime(
+        LocalDateTime.now(clock instanceof Clock c ? c : Clock.systemDefaultZone()), format);
   }
 
   static String strftime(LocalDateTime t, String format) {

@@ -17,7 +17,8 @@ class ChatTemplateLoadTest {
   @TempDir Path dir;
 
   private static final List<ChatTemplate.Message> HI =
-      List.of(new ChatTemplate.Message("system", "Be brief."), new ChatTemplate.Message("user", "Hi"));
+      List.of(
+          new ChatTemplate.Message("system", "Be brief."), new ChatTemplate.Message("user", "Hi"));
 
   @Test
   void checkpointWithoutTemplateUsesTheDocumentedDefault() {
@@ -54,17 +55,24 @@ class ChatTemplateLoadTest {
   void malformedTemplateFieldNamesFileAndField() throws IOException {
     Path config = dir.resolve("tokenizer_config.json");
     Files.writeString(config, "{\"chat_template\": 42}");
-    TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> ChatTemplate.load(dir));
+    TokenizerFormatException e =
+        assertThrows(TokenizerFormatException.class, () -> ChatTemplate.load(dir));
     assertEquals("chat_template", e.field());
     assertEquals(config, e.file());
     Files.writeString(config, "{\"chat_template\": [{\"name\": \"rag\", \"template\": \"x\"}]}");
-    assertTrue(assertThrows(TokenizerFormatException.class, () -> ChatTemplate.load(dir)).getMessage().contains("default"));
+    assertTrue(
+        assertThrows(TokenizerFormatException.class, () -> ChatTemplate.load(dir))
+            .getMessage()
+            .contains("default"));
   }
 
   @Test
   void raiseExceptionCarriesTheTemplatesMessage() {
     ChatTemplate chat =
-        new ChatTemplate("{% if messages[0].role == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}ok", "", "");
+        new ChatTemplate(
+            "{% if messages[0].role == 'system' %}{{ raise_exception('System role not supported')"
+                + " }}{% endif %}ok",
+            "", "");
     var e = assertThrows(ChatTemplate.ChatTemplateException.class, () -> chat.render(HI, false));
     assertEquals("System role not supported", e.getMessage());
     assertEquals("ok", chat.render(HI.subList(1, 2), false));
@@ -74,15 +82,15 @@ class ChatTemplateLoadTest {
   void extraVariablesAndStrftimeNowWithAFixedClock() {
     ChatTemplate chat =
         new ChatTemplate(
-            "{{ strftime_now('%A %d %B %Y %H:%M:%S %p %j %y') }}|{{ tools|length if tools is defined else 'none' }}",
-            "",
-            "",
-            ChatTemplateTest.FIXED);
+            "{{ strftime_now('%A %d %B %Y %H:%M:%S %p %j %y') }}|{{ tools|length if tools is"
+                + " defined else 'none' }}",
+            "", "", ChatTemplateTest.FIXED);
     assertEquals("Thursday 02 January 2025 03:04:05 AM 002 25|none", chat.render(HI, false));
     assertEquals(
         "Thursday 02 January 2025 03:04:05 AM 002 25|2",
         chat.render(HI, false, Map.of("tools", List.of("a", "b"))));
-    assertEquals("12/31/99", TemplateFunctions.strftime(LocalDateTime.of(1999, 12, 31, 23, 0), "%m/%d/%y"));
+    assertEquals(
+        "12/31/99", TemplateFunctions.strftime(LocalDateTime.of(1999, 12, 31, 23, 0), "%m/%d/%y"));
   }
 
   @Test

@@ -4,8 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Microbenchmark: encodes one long text (about 32k tokens) with a {@code tokenizer.json} and
- * prints tokens/s for the first (cold word cache) and steady-state encodes. Driven by {@code
+ * Microbenchmark: encodes one long text (about 32k tokens) with a {@code tokenizer.json} and prints
+ * tokens/s for the first (cold word cache) and steady-state encodes. Driven by {@code
  * runtime/src/test/python/bench_tokenizer.py}, which times the HF library on the same input and
  * prints the ratio.
  *
