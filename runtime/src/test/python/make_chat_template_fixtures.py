@@ -6,8 +6,8 @@ Run from the repository root (needs `pip install jinja2`):
     python3 runtime/src/test/python/make_chat_template_fixtures.py
 
 The environment mirrors transformers' `_compile_jinja_template`: an ImmutableSandboxedEnvironment
-with trim_blocks, lstrip_blocks and the loopcontrols extension, plus the `raise_exception` and
-`strftime_now` globals. `strftime_now` is pinned to 2025-01-02 03:04:05 so the Java test can use
+with trim_blocks, lstrip_blocks and the loopcontrols extension, the json.dumps-based `tojson`
+filter, plus the `raise_exception` and `strftime_now` globals. `strftime_now` is pinned to 2025-01-02 03:04:05 so the Java test can use
 a fixed clock. The templates are public chat templates (Llama-3, Llama-3.2 without its tool
 sections, Qwen2, Mistral-Instruct-v0.2) and one exercising Python string methods.
 """
@@ -44,8 +44,14 @@ def raise_exception(message):
     raise TemplateError(message)
 
 
+def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
+    # transformers replaces Jinja2's HTML-safe tojson with plain json.dumps.
+    return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+
+
 def environment():
     env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"])
+    env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
     env.globals["strftime_now"] = lambda fmt: NOW.strftime(fmt)
     return env

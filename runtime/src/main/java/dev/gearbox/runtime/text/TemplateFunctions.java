@@ -21,6 +21,7 @@ final class TemplateFunctions {
   private TemplateFunctions() {}
 
   static void register(Jinjava jinjava) {
+    jinjava.getGlobalContext().registerFilter(new PythonJsonFilter());
     jinjava
         .getGlobalContext()
         .registerFunction(
