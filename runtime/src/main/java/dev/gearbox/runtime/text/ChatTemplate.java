@@ -119,8 +119,21 @@ public final class ChatTemplate {
       map.put("content", m.content());
       list.add(map);
     }
+    return renderMessages(list, addGenerationPrompt, extra);
+  }
+
+  /**
+   * Renders messages given as maps, for callers that carry more than role and content (OpenAI
+   * {@code tool_calls}, {@code tool_call_id}, {@code name}); values may be nested maps and lists.
+   *
+   * @throws ChatTemplateException if the template calls {@code raise_exception} or fails
+   */
+  public String renderMessages(
+      List<? extends Map<String, ?>> messages,
+      boolean addGenerationPrompt,
+      Map<String, Object> extra) {
     Map<String, Object> context = new HashMap<>(extra);
-    context.put("messages", list);
+    context.put("messages", messages);
     context.put("add_generation_prompt", addGenerationPrompt);
     context.put("bos_token", bosToken);
     context.put("eos_token", eosToken);

@@ -46,7 +46,13 @@ final class PythonJsonFilter implements AdvancedFilter {
       writeContainer('[', ']', list.iterator(), !list.iterator().hasNext(), indent, depth, out);
     } else if (value instanceof Object[] array) {
       writeContainer(
-          '[', ']', java.util.Arrays.asList(array).iterator(), array.length == 0, indent, depth, out);
+          '[',
+          ']',
+          java.util.Arrays.asList(array).iterator(),
+          array.length == 0,
+          indent,
+          depth,
+          out);
     } else {
       writeString(value.toString(), out);
     }

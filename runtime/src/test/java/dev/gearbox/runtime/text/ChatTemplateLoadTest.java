@@ -94,6 +94,33 @@ class ChatTemplateLoadTest {
   }
 
   @Test
+  void messagesWithToolCallsRenderFromMaps() {
+    ChatTemplate chat =
+        new ChatTemplate(
+            "{% for m in messages %}{% if 'tool_calls' in m %}"
+                + "{% for c in m.tool_calls %}<call>{{ c.function.name }}"
+                + "({{ c.function.arguments|tojson }})</call>{% endfor %}"
+                + "{% else %}<{{ m.role }}>{{ m.content }}{% endif %}{% endfor %}",
+            "", "");
+    List<Map<String, Object>> messages =
+        List.of(
+            Map.of("role", "user", "content", "Weather?"),
+            Map.of(
+                "role",
+                "assistant",
+                "tool_calls",
+                List.of(
+                    Map.of(
+                        "type",
+                        "function",
+                        "function",
+                        Map.of("name", "get_weather", "arguments", Map.of("city", "Oslo"))))));
+    assertEquals(
+        "<user>Weather?<call>get_weather({\"city\": \"Oslo\"})</call>",
+        chat.renderMessages(messages, false, Map.of()));
+  }
+
+  @Test
   void unknownFunctionIsAClearError() {
     ChatTemplate chat = new ChatTemplate("{{ no_such_function(1) }}", "", "");
     var e = assertThrows(ChatTemplate.ChatTemplateException.class, () -> chat.render(HI, false));
