@@ -111,6 +111,11 @@ public final class Engine implements AutoCloseable {
     return defaultPlacement;
   }
 
+  /** The tokenizer hook, or null. */
+  public TokenDecoder tokenizer() {
+    return decoder;
+  }
+
   /** True when a tokenizer is plugged in, so text prompts and stop strings work. */
   public boolean hasTokenizer() {
     return decoder != null;
