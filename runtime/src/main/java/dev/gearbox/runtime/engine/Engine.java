@@ -276,6 +276,16 @@ public final class Engine implements AutoCloseable {
     }
   }
 
+  /** False once {@link #stopAccepting} or {@link #close} was called. */
+  public boolean isAccepting() {
+    lock.lock();
+    try {
+      return accepting;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Waits until every accepted request has ended; true if that happened within {@code timeout}. */
   public boolean awaitIdle(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();

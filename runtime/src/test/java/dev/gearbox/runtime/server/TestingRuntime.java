@@ -104,6 +104,7 @@ final class TestingRuntime implements AutoCloseable {
     final CountDownLatch done = new CountDownLatch(1);
     volatile GenerateResponse finished;
     volatile Status status;
+    volatile io.grpc.Metadata trailers;
     volatile ClientCallStreamObserver<GenerateRequest> stream;
 
     @Override
@@ -122,6 +123,7 @@ final class TestingRuntime implements AutoCloseable {
     @Override
     public void onError(Throwable t) {
       status = Status.fromThrowable(t);
+      trailers = Status.trailersFromThrowable(t);
       done.countDown();
     }
 
