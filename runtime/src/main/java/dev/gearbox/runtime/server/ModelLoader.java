@@ -1,6 +1,7 @@
 package dev.gearbox.runtime.server;
 
 import dev.gearbox.runtime.model.LanguageModel;
+import dev.gearbox.runtime.model.Models;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -11,11 +12,8 @@ public interface ModelLoader {
   /** Loads the checkpoint in {@code dir}. */
   LanguageModel load(Path dir) throws IOException;
 
-  /** The CPU model core's loader. */
+  /** The CPU model core's loader ({@link Models#load(Path)}). */
   static ModelLoader checkpoint() {
-    return dir -> {
-      throw new IOException(
-          "cannot load " + dir + ": the checkpoint loader (dev.gearbox.runtime.model.Models) is not in this build");
-    };
+    return Models::load;
   }
 }

@@ -131,6 +131,7 @@ class RuntimeServerLifecycleTest {
     assertEquals(Status.Code.DEADLINE_EXCEEDED, call.await().getCode());
     await("memory freed after the deadline", () -> runtime.stats().getUsedBytes() == 0 && runtime.stats().getRunning() == 0);
     assertTrue(call.tokens().size() < 400);
+    assertTrue(model.decodeCalls.get() < 300, "generation stopped at the deadline, decode calls " + model.decodeCalls.get());
   }
 
   @Test
