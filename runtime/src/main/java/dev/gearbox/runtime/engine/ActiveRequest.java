@@ -16,6 +16,8 @@ final class ActiveRequest implements RequestHandle {
   final long deadlineNanos;
   final SplittableRandom random;
   final StringBuilder text;
+  // Per-request streaming decoder (holds back partial UTF-8), null without a tokenizer.
+  final TokenDecoder.TextStream textStream;
   // Characters of text held back because a stop string could still complete there.
   final int stopHoldBack;
 
@@ -53,6 +55,7 @@ final class ActiveRequest implements RequestHandle {
     this.deadlineNanos = request.deadlineNanos();
     this.random = new SplittableRandom(request.sampling().seed());
     this.text = withText ? new StringBuilder() : null;
+    this.textStream = withText ? engine.tokenizer().newStream() : null;
     int longestStop = 0;
     for (String stop : request.stopStrings()) {
       longestStop = Math.max(longestStop, stop.length());

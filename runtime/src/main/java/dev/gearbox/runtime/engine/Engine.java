@@ -77,7 +77,7 @@ public final class Engine implements AutoCloseable {
     this.placements = Map.copyOf(byName);
     this.pools = new MemoryPools(config.memoryBudgetBytes(), config.kvBlockTokens());
     this.metrics = new EngineMetrics(registry, byName.values(), pools);
-    this.steps = new StepRunner(this, model, config, decoder, pools);
+    this.steps = new StepRunner(this, model, config, pools);
     this.thread = new Thread(this::loop, "gearbox-scheduler");
     this.thread.setDaemon(true);
     this.thread.start();

@@ -14,7 +14,6 @@ final class StepRunner {
   private final Engine engine;
   private final LanguageModel model;
   private final EngineConfig config;
-  private final TokenDecoder decoder;
   private final MemoryPools pools;
   private final Sampler sampler;
   private final int vocab;
@@ -29,11 +28,10 @@ final class StepRunner {
   private final float[] prefillLogits;
   private final float[] scoreLogits;
 
-  StepRunner(Engine engine, LanguageModel model, EngineConfig config, TokenDecoder decoder, MemoryPools pools) {
+  StepRunner(Engine engine, LanguageModel model, EngineConfig config, MemoryPools pools) {
     this.engine = engine;
     this.model = model;
     this.config = config;
-    this.decoder = decoder;
     this.pools = pools;
     this.vocab = model.vocabSize();
     this.sampler = new Sampler(vocab);
@@ -200,7 +198,7 @@ final class StepRunner {
       reason = FinishReason.STOP_TOKEN;
     } else if (r.text != null) {
       int before = r.text.length();
-      r.text.append(decoder.decode(token));
+      r.text.append(r.textStream.accept(token));
       cut = stopStringAt(r, before);
       if (cut >= 0) {
         reason = FinishReason.STOP_STRING;
@@ -208,6 +206,9 @@ final class StepRunner {
     }
     if (reason == null && r.generated >= r.request.maxTokens()) {
       reason = FinishReason.LENGTH;
+    }
+    if (reason != null && reason != FinishReason.STOP_STRING && r.text != null) {
+      r.text.append(r.textStream.finish());
     }
     String delta = "";
     if (r.text != null) {

@@ -4,6 +4,7 @@ import dev.gearbox.runtime.engine.Engine;
 import dev.gearbox.runtime.engine.EngineConfig;
 import dev.gearbox.runtime.model.LanguageModel;
 import dev.gearbox.runtime.placement.Placement;
+import dev.gearbox.runtime.text.Tokenizers;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -101,7 +102,10 @@ public final class ServeCommand {
               64,
               Duration.ofSeconds(1));
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      Engine engine = new Engine(model, placements, config, null, registry);
+      // Prompts as text, streamed text and stop strings need the checkpoint's tokenizer.
+      TokenizerDecoder decoder =
+          new TokenizerDecoder(Tokenizers.load(options.model(), model.vocabSize()));
+      Engine engine = new Engine(model, placements, config, decoder, registry);
       MetricsHttpServer metrics = MetricsHttpServer.start(registry, options.metricsPort());
       RuntimeServer server =
           RuntimeServer.start(

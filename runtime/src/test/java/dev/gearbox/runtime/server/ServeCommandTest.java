@@ -66,6 +66,34 @@ class ServeCommandTest {
           n += tokens.next().getTokenIdsCount();
         }
         assertEquals(3, n);
+        // serve plugs the checkpoint's tokenizer in: a text prompt is accepted and the streamed
+        // text is exactly the decoded tokens (the golden model has a byte-level vocabulary).
+        var textRun =
+            RuntimeGrpc.newBlockingStub(channel)
+                .generate(
+                    dev.gearbox.runtime.api.v1.GenerateRequest.newBuilder()
+                        .setPromptText("hello gears")
+                        .setMaxTokens(6)
+                        .setSampling(dev.gearbox.runtime.api.v1.SamplingParams.newBuilder().setTemperature(0))
+                        .build());
+        StringBuilder streamed = new StringBuilder();
+        java.util.List<Integer> ids = new java.util.ArrayList<>();
+        int promptTokens = -1;
+        while (textRun.hasNext()) {
+          var message = textRun.next();
+          streamed.append(message.getText());
+          ids.addAll(message.getTokenIdsList());
+          if (message.hasFinished()) {
+            promptTokens = message.getFinished().getUsage().getPromptTokens();
+          }
+        }
+        assertEquals("hello gears".length() + 1, promptTokens, "prompt bytes plus BOS");
+        assertEquals(6, ids.size());
+        assertEquals(
+            dev.gearbox.runtime.text.Tokenizers.load(Path.of(golden), 256)
+                .decode(ids.stream().mapToInt(Integer::intValue).toArray()),
+            streamed.toString(),
+            "streamed text is the whole-sequence decode of the streamed tokens");
         String body =
             HttpClient.newHttpClient()
                 .send(
