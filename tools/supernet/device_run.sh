@@ -3,7 +3,7 @@
 # Usage: tools/supernet/device_run.sh smoke|full   (writes logs and model.tar into $OUT)
 set -euo pipefail
 export PYTHONUNBUFFERED=1
-cd tools/supernet
+cd "$(dirname "$0")"
 mode=${1:-smoke}
 model=/tmp/gearbox-tiny
 python3 check_golden.py .golden --search 2>&1 | tee "$OUT/golden.log" || echo "GOLDEN CHECK DID NOT PASS"
