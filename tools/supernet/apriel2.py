@@ -4,8 +4,9 @@ Weight names, packed layouts and config keys follow the Apriel2 (`apriel2_text`)
 format of Fast-LLM's `modeling_apriel2.py`, so a checkpoint written here loads in the reference
 and in the Gearbox Java runtime, and the golden checkpoint loads here (see check_golden.py).
 
-The mixers are written as plain recurrences (one state update per token). That is slow for long
-sequences but simple to check against the equations, and fast enough for a tiny model.
+The recurrent mixers (GDN, KDA, Mamba) exist twice: as plain token-by-token recurrences that read
+like the equations, and as parallel prefix scans over affine state updates that train ~10x faster.
+Both pass the golden data; the scans cost O(T log T) memory, fine for a tiny model.
 
 Shapes in comments: B batch, T tokens, H heads, dk key dim, dv value dim, D d_inner, N d_state.
 """
@@ -108,7 +109,58 @@ class Attention(nn.Module):
         return self.o_proj(o.transpose(1, 2).reshape(b, t, -1))
 
 
+# Training uses the parallel scans below (log2(T) batched steps); the token-by-token loops are the
+# reference they are checked against (check_golden.py runs both). APRIEL2_SCAN=0 selects the loops.
+USE_SCAN = os.environ.get("APRIEL2_SCAN", "1") != "0"
+
+
+def shifted(x, offset, fill):
+    """x [B, T, ...] moved `offset` steps later in time, the first `offset` steps filled with `fill`."""
+    pad = fill.expand(x.shape[0], offset, *x.shape[2:])
+    return torch.cat((pad, x[:, :-offset]), dim=1)
+
+
+def affine_scan(transition, drive, matrix):
+    """All prefixes of S_t = transition_t S_{t-1} + drive_t with S_0 = 0 (Hillis-Steele scan).
+
+    transition is [B, T, ..., m, m] matrices (matrix=True, combined with @) or elementwise factors
+    of drive's shape. Level l turns element t into the composition of steps (t - 2^l, t].
+    """
+    steps = drive.shape[1]
+    if matrix:
+        eye = torch.eye(transition.shape[-1], device=drive.device, dtype=drive.dtype)
+        one = eye.expand(1, 1, *transition.shape[2:])
+    else:
+        one = torch.ones((1, 1) + drive.shape[2:], device=drive.device, dtype=drive.dtype)
+    zero = torch.zeros((1, 1) + drive.shape[2:], device=drive.device, dtype=drive.dtype)
+    offset = 1
+    while offset < steps:
+        earlier = shifted(drive, offset, zero)
+        drive = drive + (transition @ earlier if matrix else transition * earlier)
+        if 2 * offset < steps:
+            earlier = shifted(transition, offset, one)
+            transition = transition @ earlier if matrix else transition * earlier
+        offset *= 2
+    return drive
+
+
 def delta_rule(q, k, v, beta, decay):
+    if USE_SCAN:
+        return delta_rule_scan(q, k, v, beta, decay)
+    return delta_rule_loop(q, k, v, beta, decay)
+
+
+def delta_rule_scan(q, k, v, beta, decay):
+    """The gated delta rule as an affine scan: S_t = (I - beta k k^T) diag(decay) S_{t-1} + beta k v^T."""
+    q, k, v, beta, decay = (z.float() for z in (q, k, v, beta, decay))
+    eye = torch.eye(k.shape[-1], device=k.device)
+    bk = beta[..., None] * k  # [B, T, H, dk]
+    transition = (eye - bk[..., :, None] * k[..., None, :]) * decay[..., None, :]  # [B, T, H, dk, dk]
+    states = affine_scan(transition, bk[..., :, None] * v[..., None, :], matrix=True)  # [B, T, H, dk, dv]
+    return torch.einsum("bthk,bthkv->bthv", q, states)
+
+
+def delta_rule_loop(q, k, v, beta, decay):
     """Gated delta rule, one token at a time, in float32.
 
     q, k [B, T, H, dk] (already L2-normalised and q scaled), v [B, T, H, dv], beta [B, T, H],
@@ -270,12 +322,16 @@ class Mamba(nn.Module):
         a = -self.A_log.float().exp()  # [D, N]
         decay = torch.exp(delta[..., None] * a)  # [B, T, D, N]
         drive = ((delta * xs).view(b, t, heads, -1, 1) * bs).reshape(b, t, self.d_inner, self.n)
-        state = x.new_zeros(b, self.d_inner, self.n, dtype=torch.float32)
-        states = []
-        for i in range(t):
-            state = torch.addcmul(drive[:, i], decay[:, i], state)
-            states.append(state)
-        states = torch.stack(states, dim=1).view(b, t, heads, -1, self.n)  # [B, T, heads, n, N]
+        if USE_SCAN:
+            states = affine_scan(decay, drive, matrix=False)
+        else:
+            state = x.new_zeros(b, self.d_inner, self.n, dtype=torch.float32)
+            states = []
+            for i in range(t):
+                state = torch.addcmul(drive[:, i], decay[:, i], state)
+                states.append(state)
+            states = torch.stack(states, dim=1)
+        states = states.view(b, t, heads, -1, self.n)  # [B, T, heads, n, N]
         y = (states * cs).sum(-1).reshape(b, t, self.d_inner) + self.D.float() * xs
         y = y * F.silu(z.float())
         return self.out_proj(y.to(x.dtype))

@@ -45,6 +45,29 @@ def run_checks(model, golden, placements, device, verbose=True):
     return ok, worst
 
 
+def scan_matches_loop(device, steps=256):
+    """The parallel scans against the loops on random inputs at training length (fp32)."""
+    torch.manual_seed(0)
+    b, h, dk, dv = 2, 4, 32, 32
+    q = apriel2.l2norm(torch.randn(b, steps, h, dk, device=device)) * dk**-0.5
+    k = apriel2.l2norm(torch.randn(b, steps, h, dk, device=device))
+    v = torch.randn(b, steps, h, dv, device=device)
+    beta = torch.rand(b, steps, h, device=device)
+    decay = torch.exp(-torch.rand(b, steps, h, dk, device=device) * 2)
+    delta = (apriel2.delta_rule_scan(q, k, v, beta, decay) - apriel2.delta_rule_loop(q, k, v, beta, decay)).abs().max().item()
+    a = torch.exp(-torch.rand(b, steps, 64, 16, device=device) * 3)
+    drive = torch.randn(b, steps, 64, 16, device=device)
+    loop, state = [], torch.zeros_like(drive[:, 0])
+    for i in range(steps):
+        state = a[:, i] * state + drive[:, i]
+        loop.append(state)
+    diagonal = (apriel2.affine_scan(a, drive, matrix=False) - torch.stack(loop, 1)).abs().max().item()
+    ok = delta < 1e-4 and diagonal < 1e-4
+    print(f"scan vs loop, random inputs, T={steps}: delta rule max|d|={delta:.2e}, diagonal max|d|={diagonal:.2e} "
+          f"{'ok' if ok else 'FAIL'}")
+    return ok
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     search = "--search" in sys.argv
@@ -60,7 +83,12 @@ def main():
         placements = json.load(f)["placements"]
     model = apriel2.load_checkpoint(directory, device).eval()
     print(f"golden dir {directory}, device {device}, variants {apriel2.VARIANTS}")
-    ok, _ = run_checks(model, golden, placements, device)
+    ok = True
+    for scan in (False, True):
+        apriel2.USE_SCAN = scan
+        print(f"-- recurrent mixers as {'parallel scans' if scan else 'token-by-token loops'}")
+        ok &= run_checks(model, golden, placements, device)[0]
+    ok &= scan_matches_loop(device)
     if not ok and search:
         options = {"gdn_layout": ["flat", "grouped"], "kda_norm_activation": ["silu", "sigmoid"],
                    "mamba_dt_bias_twice": [True, False]}

@@ -122,6 +122,8 @@ def main():
     parser.add_argument("--window", type=int, default=64)
     parser.add_argument("--attention-weight", type=float, default=2.0)
     parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--validation-tokens", type=int, default=16384)
+    parser.add_argument("--eval-every", type=float, default=30.0, help="seconds between validation passes")
     parser.add_argument("--smoke", action="store_true", help="evaluate on 8 held-out windows only (quick runs)")
     args = parser.parse_args()
 
@@ -132,6 +134,9 @@ def main():
     with open(os.path.join(args.data, "data.json")) as f:
         data = json.load(f)
     train = torch.from_numpy(np.load(os.path.join(args.data, "train.npy")).astype(np.int64))
+    # The tail of the training text picks the checkpoint; the held-out text is only scored at the end.
+    validation = heldout_windows(train[-args.validation_tokens:], args.seq)
+    train = train[:-args.validation_tokens]
     heldout = heldout_windows(torch.from_numpy(np.load(os.path.join(args.data, "heldout.npy")).astype(np.int64)),
                               args.seq)
     config = make_config(data["vocab"], data["bos_id"], data["eos_id"], args)
@@ -154,7 +159,9 @@ def main():
     generator = torch.Generator().manual_seed(args.seed)
     log, step, tokens_seen, counts = [], 0, 0, {n: 0 for n in names}
     start = time.time()
-    next_eval = 30.0
+    next_eval = args.eval_every
+    best = (float("inf"), 0, None)
+    uniform = [[n] * args.layers for n in names]
     while True:
         elapsed = time.time() - start
         if elapsed >= budget:
@@ -181,17 +188,24 @@ def main():
             entry = {"step": step, "seconds": round(elapsed, 1), "lr": lr, "loss": round(loss.item(), 4),
                      "placement": placement}
             if elapsed >= next_eval:
+                # Select on the geometric mean over the uniform placements: the supernet must serve all.
                 model.eval()
-                entry["heldout_ppl_all_attention"] = round(
-                    perplexity(model, heldout, ["attention"] * args.layers, device, limit=64), 3)
+                ppls = [perplexity(model, validation, p, device) for p in uniform]
                 model.train()
-                next_eval += 60.0
+                score = math.exp(sum(math.log(p) for p in ppls) / len(ppls))
+                entry["validation_ppl"] = {n: round(p, 2) for n, p in zip(names, ppls)}
+                if score < best[0]:
+                    best = (score, step, {k: v.detach().clone() for k, v in model.state_dict().items()})
+                next_eval += args.eval_every
             log.append(entry)
             print(json.dumps(entry), flush=True)
     train_seconds = time.time() - start
     print(f"trained {step} steps, {tokens_seen} tokens, {train_seconds:.0f} s, mixer layer-steps {counts}", flush=True)
 
     model.eval()
+    if best[2] is not None:
+        model.load_state_dict(best[2])
+        print(f"kept the checkpoint of step {best[1]} (validation geometric-mean ppl {best[0]:.3f})", flush=True)
     bf16_round_trip(model)
     results = []
     for name, placement in EVAL_PLACEMENTS.items():
@@ -207,6 +221,7 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     summary = {"parameters": n_params, "bytes_bf16": 2 * n_params, "steps": step, "tokens_seen": tokens_seen,
+               "kept_step": best[1], "kept_tokens_seen": best[1] * args.batch * args.seq,
                "train_seconds": round(train_seconds, 1), "batch": args.batch, "seq": args.seq, "lr": args.lr,
                "mixer_layer_steps": counts, "heldout_tokens_scored": int(heldout[1].numel()),
                "heldout_context": args.seq, "gpu": torch.cuda.get_device_name(), "placements": results}
