@@ -25,7 +25,7 @@ from placements import EVAL_PLACEMENTS, relative_cost
 
 def make_config(vocab, bos_id, eos_id, args):
     rotary = {"theta": 10000.0, "type": "mistral_1d"}
-    attention = {"type": "attention", "heads": 4, "head_groups": 2, "head_size": 32, "rotary": rotary}
+    attention = {"type": "attention", "heads": 8, "head_groups": 2, "head_size": 32, "rotary": rotary}
     mixers = {
         "attention": attention,
         "swa": dict(attention, window_size=args.window),
@@ -118,9 +118,9 @@ def main():
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--layers", type=int, default=4)
-    parser.add_argument("--mlp", type=int, default=512)
+    parser.add_argument("--mlp", type=int, default=448)
     parser.add_argument("--window", type=int, default=64)
-    parser.add_argument("--attention-weight", type=float, default=2.0)
+    parser.add_argument("--attention-weight", type=float, default=2.5)
     parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--validation-tokens", type=int, default=16384)
     parser.add_argument("--eval-every", type=float, default=30.0, help="seconds between validation passes")
