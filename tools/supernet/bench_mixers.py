@@ -18,7 +18,7 @@ def main():
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--seq", type=int, default=256)
     args = parser.parse_args()
-    shape = argparse.Namespace(hidden=256, layers=4, mlp=448, window=64, attention_weight=2.5)
+    shape = argparse.Namespace(hidden=256, layers=4, mlp=448, window=64, attention_weight=4.0)
     model = apriel2.Apriel2Supernet(make_config(2048, 1, 2, shape)).cuda()
     x = torch.randint(0, 2048, (args.batch, args.seq), device="cuda")
     times = {}

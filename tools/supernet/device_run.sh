@@ -15,7 +15,7 @@ if [ "$mode" = smoke ]; then
   python3 train.py --data .data --out "$model" --minutes 0.5 --eval-every 10 --smoke 2>&1 | tee "$OUT/train.log"
   python3 export.py --model "$model" --data .data --teacher-samples 16 2>&1 | tee -a "$OUT/train.log"
 else
-  python3 train.py --data .data --out "$model" --minutes "${MINUTES:-7.5}" 2>&1 | tee "$OUT/train.log"
+  python3 train.py --data .data --out "$model" --minutes "${MINUTES:-3}" 2>&1 | tee "$OUT/train.log"
   tar -C "$model" -cf "$OUT/model.tar" .  # kept even if the export below runs out of time
   python3 export.py --model "$model" --data .data 2>&1 | tee -a "$OUT/train.log"
 fi
