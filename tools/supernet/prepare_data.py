@@ -76,10 +76,13 @@ def main():
     tokenizer.train_from_iterator([train_text], trainer=trainer)
     if tokenizer.get_vocab_size() != args.vocab:
         raise ValueError(f"tokenizer has {tokenizer.get_vocab_size()} tokens, expected {args.vocab}")
+    # Every training sequence starts with <s>, so tokenizing a prompt must add it too.
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="<s> $A", pair="<s> $A $B", special_tokens=[("<s>", tokenizer.token_to_id("<s>"))])
     tokenizer.save(os.path.join(args.out, "tokenizer.json"))
     with open(os.path.join(args.out, "tokenizer_config.json"), "w") as f:
         json.dump({"tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<s>", "eos_token": "</s>",
-                   "pad_token": "<pad>", "add_bos_token": False, "add_eos_token": False,
+                   "pad_token": "<pad>", "add_bos_token": True, "add_eos_token": False,
                    "model_max_length": 4096, "clean_up_tokenization_spaces": False,
                    "chat_template": CHAT_TEMPLATE}, f, indent=2)
 
@@ -87,7 +90,7 @@ def main():
     stats = {"lines": len(lines), "train_lines": split, "vocab": args.vocab, "bos_id": bos,
              "eos_id": tokenizer.token_to_id("</s>"), "pad_id": tokenizer.token_to_id("<pad>")}
     for name, text in (("train", train_text), ("heldout", heldout_text)):
-        ids = [bos] + tokenizer.encode(text).ids
+        ids = [bos] + tokenizer.encode(text, add_special_tokens=False).ids
         if tokenizer.decode(ids[1:]) != text:
             raise ValueError(f"{name}: tokenizer does not round-trip the text")
         np.save(os.path.join(args.out, f"{name}.npy"), np.asarray(ids, dtype=np.uint16))

@@ -1,0 +1,24 @@
+package dev.gearbox.runtime.cli;
+
+import dev.gearbox.runtime.server.ServeCommand;
+import java.util.Arrays;
+
+/** The runtime's command-line entry point: {@code generate} or {@code serve}. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    String command = args.length == 0 ? "help" : args[0];
+    String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+    switch (command) {
+      case "generate" -> GenerateCommand.main(rest);
+      case "serve" -> ServeCommand.main(rest);
+      default -> {
+        System.err.println(
+            "usage: gearbox-runtime generate --model DIR [--placement PATTERN] --prompt TEXT ...\n"
+                + "       gearbox-runtime serve --model DIR [--placement NAME=PATTERN]... --port N ...");
+        System.exit(2);
+      }
+    }
+  }
+}
