@@ -56,6 +56,12 @@ final class AttentionMixer implements CpuMixer {
   }
 
   @Override
+  public long weightBytes() {
+    long norms = qNorm == null ? 0 : 8L * qNorm.length;
+    return qProj.weightBytes() + kProj.weightBytes() + vProj.weightBytes() + oProj.weightBytes() + norms;
+  }
+
+  @Override
   public MixerState newState() {
     return new KvCache(config.kvHeads() * config.headDim(), config.window());
   }

@@ -175,6 +175,33 @@ public final class CpuLanguageModel implements LanguageModel {
     return new CpuSequence(this, placement, index, states);
   }
 
+  /**
+   * An independent copy of {@code sequence} (same placement, same tokens so far), e.g. to serve
+   * several continuations of one prompt without prefilling it again.
+   */
+  public SequenceState fork(SequenceState sequence) {
+    CpuSequence seq = own(sequence, 0);
+    MixerState[] states = new MixerState[seq.states.length];
+    for (int l = 0; l < states.length; l++) {
+      states[l] = seq.states[l].copy();
+    }
+    CpuSequence copy = new CpuSequence(this, seq.placement, seq.mixerIndex.clone(), states);
+    copy.length = seq.length;
+    return copy;
+  }
+
+  /** Bytes of weights one decode step of {@code placement} reads (embedding rows aside). */
+  public long weightBytesPerStep(Placement placement) {
+    long bytes = lmHead.weightBytes() + 4L * finalNorm.length;
+    for (int l = 0; l < layers.length; l++) {
+      CpuLayer layer = layers[l];
+      bytes += mixer(l, placement.mixerNames().get(l)).weightBytes();
+      bytes += layer.gate.weightBytes() + layer.up.weightBytes() + layer.down.weightBytes();
+      bytes += 8L * hidden;
+    }
+    return bytes;
+  }
+
   @Override
   public synchronized void prefill(
       SequenceState sequence, int[] tokens, int offset, int length, float[] logits, boolean allPositions) {

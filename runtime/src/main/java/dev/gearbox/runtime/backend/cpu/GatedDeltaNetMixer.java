@@ -67,6 +67,12 @@ final class GatedDeltaNetMixer implements CpuMixer {
   }
 
   @Override
+  public long weightBytes() {
+    return qkvzProj.weightBytes() + baProj.weightBytes() + outProj.weightBytes()
+        + 4L * (convWeight.length + dtBias.length + aLog.length + normWeight.length);
+  }
+
+  @Override
   public MixerState newState() {
     return new RecurrentState(recurrentFloats(), convFloats());
   }

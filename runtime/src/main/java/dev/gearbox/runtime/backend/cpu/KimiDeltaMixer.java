@@ -80,6 +80,13 @@ final class KimiDeltaMixer implements CpuMixer {
   }
 
   @Override
+  public long weightBytes() {
+    long linear = qProj.weightBytes() + kProj.weightBytes() + vProj.weightBytes() + fA.weightBytes()
+        + fB.weightBytes() + gA.weightBytes() + gB.weightBytes() + betaProj.weightBytes() + oProj.weightBytes();
+    return linear + 4L * (qConv.length + kConv.length + vConv.length + aLog.length + dtBias.length + normWeight.length);
+  }
+
+  @Override
   public MixerState newState() {
     return new RecurrentState(recurrentFloats(), convFloats());
   }

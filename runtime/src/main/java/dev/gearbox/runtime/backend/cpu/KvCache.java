@@ -60,6 +60,20 @@ final class KvCache implements MixerState {
   }
 
   @Override
+  public MixerState copy() {
+    KvCache copy = new KvCache(kvDim, window);
+    copy.keys = new float[keys.length][];
+    copy.values = new float[values.length][];
+    for (int b = 0; b < keys.length; b++) {
+      if (keys[b] != null) {
+        copy.keys[b] = keys[b].clone();
+        copy.values[b] = values[b].clone();
+      }
+    }
+    return copy;
+  }
+
+  @Override
   public void release() {
     keys = new float[0][];
     values = new float[0][];

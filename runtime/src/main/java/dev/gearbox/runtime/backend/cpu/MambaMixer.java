@@ -78,6 +78,12 @@ final class MambaMixer implements CpuMixer {
   }
 
   @Override
+  public long weightBytes() {
+    return inProj.weightBytes() + dtInProj.weightBytes() + dtProj.weightBytes() + outProj.weightBytes()
+        + 4L * (convWeight.length + (convBias == null ? 0 : convBias.length) + a.length + d.length);
+  }
+
+  @Override
   public MixerState newState() {
     return new RecurrentState(dInner * dState, convFloats());
   }
