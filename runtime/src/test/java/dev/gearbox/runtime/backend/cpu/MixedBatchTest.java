@@ -98,6 +98,28 @@ class MixedBatchTest {
   }
 
   @Test
+  void forkContinuesIndependentlyFromTheSamePrefix() {
+    CpuLanguageModel cpu = (CpuLanguageModel) model;
+    int vocab = model.vocabSize();
+    for (var entry : golden.placements.entrySet()) {
+      SequenceState original = model.newSequence(model.placement(entry.getKey(), entry.getValue()));
+      float[] logits = new float[vocab];
+      model.prefill(original, golden.prompt, 0, 20, logits, false);
+      SequenceState copy = cpu.fork(original);
+      float[][] a = new float[1][vocab];
+      float[][] b = new float[1][vocab];
+      // Feed the copy a different token first: the original must not notice.
+      model.decode(new SequenceState[] {copy}, new int[] {7}, 1, b);
+      SequenceState again = cpu.fork(original);
+      model.decode(new SequenceState[] {original}, new int[] {golden.prompt[20]}, 1, a);
+      model.decode(new SequenceState[] {again}, new int[] {golden.prompt[20]}, 1, b);
+      GoldenLogitsTest.assertClose(a[0], b[0], entry.getKey() + " fork");
+      assertEquals(21, again.length());
+      assertEquals(original.stateBytes(), again.stateBytes());
+    }
+  }
+
+  @Test
   void releasedOrForeignSequencesAreRejected() {
     SequenceState seq = model.newSequence(model.defaultPlacement());
     seq.release();
