@@ -37,7 +37,9 @@ public final class CpuDecodeBenchmark {
     Path golden = Path.of(args.length > 0 && !args[0].startsWith("--") ? args[0] : "../shared/golden/apriel2-tiny");
     boolean quick = List.of(args).contains("--quick");
     CpuDecodeBenchmark bench = new CpuDecodeBenchmark(quick);
-    System.out.printf(Locale.ROOT, "threads=%d java=%s%n", bench.threads, System.getProperty("java.version"));
+    boolean simd = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    System.out.printf(
+        Locale.ROOT, "threads=%d java=%s simd=%s%n", bench.threads, System.getProperty("java.version"), simd);
     double probe = bench.memoryProbeGbPerSecond();
     System.out.printf(Locale.ROOT, "memory-read probe: %.2f GB/s%n%n", probe);
     if (Files.exists(golden.resolve("config.json"))) {
@@ -117,7 +119,7 @@ public final class CpuDecodeBenchmark {
             "== random Apriel2 supernet: hidden %d, %d layers, vocab %d, %.1fM parameters on disk ==%n",
             spec.hidden(), spec.layers(), spec.vocab(), Files.size(dir.resolve("model.safetensors")) / 4e6);
         List<String> patterns = List.of("fa*8", "swa*8", "fa,gdn*3 x2", "gdn*8", "kda*8", "mamba*8");
-        int[] contexts = quick ? new int[] {128} : new int[] {256, 1024};
+        int[] contexts = quick ? new int[] {128} : new int[] {256, 1024, 4096};
         int[] batches = quick ? new int[] {1, 4} : new int[] {1, 8};
         int steps = quick ? 8 : 24;
         // One throwaway run so the JIT has compiled the decode path before anything is timed.
