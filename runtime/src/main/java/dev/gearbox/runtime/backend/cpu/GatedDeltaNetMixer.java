@@ -110,36 +110,21 @@ final class GatedDeltaNetMixer implements CpuMixer {
         float alpha = ba[r * 2 * valueHeads + valueHeads + h];
         float decay = (float) Math.exp(-Math.exp(aLog[h]) * Ops.softplus(alpha + dtBias[h]));
         int sOff = h * dk * dv;
-        for (int i = 0; i < dk * dv; i++) {
-          s[sOff + i] *= decay;
-        }
+        Ops.scale(s, sOff, decay, dk * dv);
         // u = beta * (v - S^T k)
-        for (int j = 0; j < dv; j++) {
-          ku[j] = 0f;
-        }
+        java.util.Arrays.fill(ku, 0, dv, 0f);
         for (int i = 0; i < dk; i++) {
-          float ki = mixed[kOff + i];
-          int rowOff = sOff + i * dv;
-          for (int j = 0; j < dv; j++) {
-            ku[j] += ki * s[rowOff + j];
-          }
+          Ops.axpy(ku, 0, mixed[kOff + i], s, sOff + i * dv, dv);
         }
         for (int j = 0; j < dv; j++) {
           ku[j] = beta * (mixed[vOff + j] - ku[j]);
         }
+        // S += k u^T, then o = S^T q (with the updated S)
         int oOff = r * valueDim + h * dv;
-        for (int j = 0; j < dv; j++) {
-          core[oOff + j] = 0f;
-        }
+        java.util.Arrays.fill(core, oOff, oOff + dv, 0f);
         for (int i = 0; i < dk; i++) {
-          float ki = mixed[kOff + i];
-          float qi = mixed[qOff + i] * queryScale;
-          int rowOff = sOff + i * dv;
-          for (int j = 0; j < dv; j++) {
-            float updated = s[rowOff + j] + ki * ku[j];
-            s[rowOff + j] = updated;
-            core[oOff + j] += qi * updated;
-          }
+          Ops.axpy(s, sOff + i * dv, mixed[kOff + i], ku, 0, dv);
+          Ops.axpy(core, oOff, mixed[qOff + i] * queryScale, s, sOff + i * dv, dv);
         }
         // Gated RMSNorm: norm(o) * weight * silu(z)
         Ops.rmsNorm(core, oOff, normWeight, eps, core, oOff, dv);

@@ -132,37 +132,19 @@ final class KimiDeltaMixer implements CpuMixer {
         int sOff = h * hd * hd;
         for (int i = 0; i < hd; i++) {
           float g = -a * Ops.softplus(decay[off + i] + dtBias[h * hd + i]);
-          float factor = (float) Math.exp(g);
-          int rowOff = sOff + i * hd;
-          for (int j = 0; j < hd; j++) {
-            s[rowOff + j] *= factor;
-          }
+          Ops.scale(s, sOff + i * hd, (float) Math.exp(g), hd);
         }
-        for (int j = 0; j < hd; j++) {
-          ku[j] = 0f;
-        }
+        java.util.Arrays.fill(ku, 0, hd, 0f);
         for (int i = 0; i < hd; i++) {
-          float ki = k[off + i];
-          int rowOff = sOff + i * hd;
-          for (int j = 0; j < hd; j++) {
-            ku[j] += ki * s[rowOff + j];
-          }
+          Ops.axpy(ku, 0, k[off + i], s, sOff + i * hd, hd);
         }
         for (int j = 0; j < hd; j++) {
           ku[j] = b * (v[off + j] - ku[j]);
         }
-        for (int j = 0; j < hd; j++) {
-          core[off + j] = 0f;
-        }
+        java.util.Arrays.fill(core, off, off + hd, 0f);
         for (int i = 0; i < hd; i++) {
-          float ki = k[off + i];
-          float qi = q[off + i] * queryScale;
-          int rowOff = sOff + i * hd;
-          for (int j = 0; j < hd; j++) {
-            float updated = s[rowOff + j] + ki * ku[j];
-            s[rowOff + j] = updated;
-            core[off + j] += qi * updated;
-          }
+          Ops.axpy(s, sOff + i * hd, k[off + i], ku, 0, hd);
+          Ops.axpy(core, off, q[off + i] * queryScale, s, sOff + i * hd, hd);
         }
         Ops.rmsNorm(core, off, normWeight, eps, core, off, hd);
         for (int j = 0; j < hd; j++) {

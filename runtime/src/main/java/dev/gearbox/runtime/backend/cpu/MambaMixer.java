@@ -130,12 +130,7 @@ final class MambaMixer implements CpuMixer {
         int bBase = bOff + (head / repeatGroup) * dState;
         int cBase = cOff + head * dState;
         int hOff = c * dState;
-        float acc = 0;
-        for (int n = 0; n < dState; n++) {
-          float next = (float) Math.exp(delta * a[hOff + n]) * h[hOff + n] + delta * zxbc[bBase + n] * uc;
-          h[hOff + n] = next;
-          acc += next * zxbc[cBase + n];
-        }
+        float acc = Ops.ssmStep(h, hOff, a, delta, zxbc, bBase, delta * uc, zxbc, cBase, dState);
         acc += d[c] * uc;
         y[r * dInner + c] = acc * Ops.silu(zxbc[row + c]);
       }

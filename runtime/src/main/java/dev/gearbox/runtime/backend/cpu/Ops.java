@@ -69,4 +69,43 @@ final class Ops {
       out[outOff + c] = silu(acc);
     }
   }
+
+  /** {@code y[yOff..+n] += a * x[xOff..+n]}, SIMD when enabled. */
+  static void axpy(float[] y, int yOff, float a, float[] x, int xOff, int n) {
+    if (Linear.SIMD) {
+      VectorMath.axpy(y, yOff, a, x, xOff, n);
+      return;
+    }
+    for (int i = 0; i < n; i++) {
+      y[yOff + i] += a * x[xOff + i];
+    }
+  }
+
+  /** {@code x[off..+n] *= factor}, SIMD when enabled. */
+  static void scale(float[] x, int off, float factor, int n) {
+    if (Linear.SIMD) {
+      VectorMath.scale(x, off, factor, n);
+      return;
+    }
+    for (int i = 0; i < n; i++) {
+      x[off + i] *= factor;
+    }
+  }
+
+  /**
+   * One Mamba channel's selective-scan step over its {@code n} states (see {@link MambaMixer}):
+   * {@code h = exp(delta a) h + deltaU b}; returns {@code c . h}.
+   */
+  static float ssmStep(float[] h, int hOff, float[] a, float delta, float[] b, int bOff, float deltaU, float[] c, int cOff, int n) {
+    if (Linear.SIMD) {
+      return VectorMath.ssmStep(h, hOff, a, delta, b, bOff, deltaU, c, cOff, n);
+    }
+    float sum = 0;
+    for (int i = 0; i < n; i++) {
+      float next = (float) Math.exp(delta * a[hOff + i]) * h[hOff + i] + deltaU * b[bOff + i];
+      h[hOff + i] = next;
+      sum += next * c[cOff + i];
+    }
+    return sum;
+  }
 }

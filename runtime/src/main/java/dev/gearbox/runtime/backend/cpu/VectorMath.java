@@ -62,4 +62,55 @@ final class VectorMath {
     y[yIndex + 2 * yStride] = s2 + bias;
     y[yIndex + 3 * yStride] = s3 + bias;
   }
+
+  /** {@code y[yOff..+n] += a * x[xOff..+n]}. */
+  static void axpy(float[] y, int yOff, float a, float[] x, int xOff, int n) {
+    int i = 0;
+    int bound = SPECIES.loopBound(n);
+    for (; i < bound; i += SPECIES.length()) {
+      FloatVector.fromArray(SPECIES, x, xOff + i)
+          .fma(FloatVector.broadcast(SPECIES, a), FloatVector.fromArray(SPECIES, y, yOff + i))
+          .intoArray(y, yOff + i);
+    }
+    for (; i < n; i++) {
+      y[yOff + i] += a * x[xOff + i];
+    }
+  }
+
+  /** {@code x[off..+n] *= factor}. */
+  static void scale(float[] x, int off, float factor, int n) {
+    int i = 0;
+    int bound = SPECIES.loopBound(n);
+    for (; i < bound; i += SPECIES.length()) {
+      FloatVector.fromArray(SPECIES, x, off + i).mul(factor).intoArray(x, off + i);
+    }
+    for (; i < n; i++) {
+      x[off + i] *= factor;
+    }
+  }
+
+  /**
+   * One Mamba channel: {@code h[n] = exp(delta a[n]) h[n] + deltaU b[n]}, returns {@code sum_n
+   * h[n] c[n]}.
+   */
+  static float ssmStep(float[] h, int hOff, float[] a, float delta, float[] b, int bOff, float deltaU, float[] c, int cOff, int n) {
+    FloatVector acc = FloatVector.zero(SPECIES);
+    int i = 0;
+    int bound = SPECIES.loopBound(n);
+    for (; i < bound; i += SPECIES.length()) {
+      FloatVector decay = FloatVector.fromArray(SPECIES, a, hOff + i).mul(delta).lanewise(VectorOperators.EXP);
+      FloatVector next =
+          decay.mul(FloatVector.fromArray(SPECIES, h, hOff + i))
+              .add(FloatVector.fromArray(SPECIES, b, bOff + i).mul(deltaU));
+      next.intoArray(h, hOff + i);
+      acc = next.fma(FloatVector.fromArray(SPECIES, c, cOff + i), acc);
+    }
+    float sum = acc.reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      float next = (float) Math.exp(delta * a[hOff + i]) * h[hOff + i] + deltaU * b[bOff + i];
+      h[hOff + i] = next;
+      sum += next * c[cOff + i];
+    }
+    return sum;
+  }
 }
