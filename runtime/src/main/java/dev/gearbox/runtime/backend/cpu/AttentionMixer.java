@@ -184,10 +184,7 @@ final class AttentionMixer implements CpuMixer, WorkerPool.RangeTask {
       int slot = cache.slot(first + t);
       float[] block = cache.valueBlock(slot);
       int vOff = KvCache.offsetInBlock(slot, kvDim) + kvOff;
-      float p = score[t] * inv;
-      for (int d = 0; d < headDim; d++) {
-        ctx[qOff + d] += p * block[vOff + d];
-      }
+      Ops.axpy(ctx, qOff, score[t] * inv, block, vOff, headDim);
     }
   }
 
