@@ -72,7 +72,7 @@ public final class ConfigParser {
     switch (modelType) {
       case "apriel2_text", "apriel2" -> {
         layers = apriel2Layers(root);
-        finalEps = optDouble(root, "head.normalization", "epsilon", 1e-5, node(root, "", "head"), "normalization");
+        finalEps = headEpsilon(root);
         maxPositions = integer(node(root, "", "embeddings"), "embeddings", "max_position_embeddings");
       }
       case "llama", "mistral", "qwen2", "qwen3" -> {
@@ -125,7 +125,8 @@ public final class ConfigParser {
     JsonNode decoder = node(root, "", "decoder");
     int numBlocks = integer(decoder, "decoder", "num_blocks");
     String type = decoder.path("type").asText("fixed");
-    double eps = optDouble(root, "head.normalization", "epsilon", 1e-5, root.path("head"), "normalization");
+    // The reference uses head.normalization.epsilon for every RMSNorm of the decoder.
+    double eps = headEpsilon(root);
     List<LayerConfig> layers = new ArrayList<>();
     for (int i = 0; i < numBlocks; i++) {
       String path;
@@ -342,12 +343,8 @@ public final class ConfigParser {
     return child.asText();
   }
 
-  private double optDouble(JsonNode root, String path, String field, double fallback, JsonNode parent, String child) {
-    JsonNode holder = parent == null ? null : parent.get(child);
-    if (holder == null || !holder.has(field)) {
-      return fallback;
-    }
-    return holder.get(field).asDouble(fallback);
+  private static double headEpsilon(JsonNode root) {
+    return root.path("head").path("normalization").path("epsilon").asDouble(1e-5);
   }
 
   private static String join(String path, String field) {
