@@ -16,9 +16,9 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * CPU decode throughput by placement, context length and batch size, as ratios measured in one
- * run: each placement against all-FA, and achieved weight bandwidth against a plain memory-read
- * probe on the same threads.
+ * CPU decode throughput by placement, context length and batch size, as ratios measured in one run:
+ * each placement against all-FA, and achieved weight bandwidth against a plain memory-read probe on
+ * the same threads.
  *
  * <p>Usage: {@code java -cp runtime/target/classes:<jackson jars>
  * dev.gearbox.runtime.bench.CpuDecodeBenchmark [goldenDir] [--quick]}.
@@ -34,12 +34,20 @@ public final class CpuDecodeBenchmark {
   }
 
   public static void main(String[] args) throws IOException {
-    Path golden = Path.of(args.length > 0 && !args[0].startsWith("--") ? args[0] : "../shared/golden/apriel2-tiny");
+    Path golden =
+        Path.of(
+            args.length > 0 && !args[0].startsWith("--")
+                ? args[0]
+                : "../shared/golden/apriel2-tiny");
     boolean quick = List.of(args).contains("--quick");
     CpuDecodeBenchmark bench = new CpuDecodeBenchmark(quick);
     boolean simd = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     System.out.printf(
-        Locale.ROOT, "threads=%d java=%s simd=%s%n", bench.threads, System.getProperty("java.version"), simd);
+        Locale.ROOT,
+        "threads=%d java=%s simd=%s%n",
+        bench.threads,
+        System.getProperty("java.version"),
+        simd);
     double probe = bench.memoryProbeGbPerSecond();
     System.out.printf(Locale.ROOT, "memory-read probe: %.2f GB/s%n%n", probe);
     if (Files.exists(golden.resolve("config.json"))) {
@@ -100,7 +108,8 @@ public final class CpuDecodeBenchmark {
     System.out.println("== golden tiny model (" + dir + "), batch 1, context 40 ==");
     try (CpuLanguageModel model = Models.load(dir, threads)) {
       Map<String, Double> rates = new LinkedHashMap<>();
-      for (String name : List.of("attention*4", "swa*4", "gdn*4", "kda*4", "mamba*4", "attention,gdn,swa,mamba")) {
+      for (String name :
+          List.of("attention*4", "swa*4", "gdn*4", "kda*4", "mamba*4", "attention,gdn,swa,mamba")) {
         Placement placement = model.placement(name, List.of(name));
         SequenceState prompt = prefilled(model, placement, 40);
         tokensPerSecond(model, prompt, 1, 50);
@@ -114,34 +123,46 @@ public final class CpuDecodeBenchmark {
       double base = rates.get("attention*4");
       rates.forEach(
           (name, rate) ->
-              System.out.printf(Locale.ROOT, "  %-26s %9.0f tok/s  x%.2f vs all-FA%n", name, rate, rate / base));
+              System.out.printf(
+                  Locale.ROOT, "  %-26s %9.0f tok/s  x%.2f vs all-FA%n", name, rate, rate / base));
     }
     System.out.println();
   }
 
   private void randomSupernet(double probe) throws IOException {
-    RandomCheckpoint.Spec spec = new RandomCheckpoint.Spec(512, 8, 32000, 8, 2, 64, 1536, 128, 8192);
+    RandomCheckpoint.Spec spec =
+        new RandomCheckpoint.Spec(512, 8, 32000, 8, 2, 64, 1536, 128, 8192);
     Path dir = Files.createTempDirectory("gearbox-bench");
     try {
       RandomCheckpoint.writeApriel2Supernet(dir, spec, 42);
       try (CpuLanguageModel model = Models.load(dir, threads)) {
         System.out.printf(
             Locale.ROOT,
-            "== random Apriel2 supernet: hidden %d, %d layers, vocab %d, %.1fM parameters on disk ==%n",
-            spec.hidden(), spec.layers(), spec.vocab(), Files.size(dir.resolve("model.safetensors")) / 4e6);
-        List<String> patterns = List.of("fa*8", "swa*8", "fa,gdn*3 x2", "gdn*8", "kda*8", "mamba*8");
+            "== random Apriel2 supernet: hidden %d, %d layers, vocab %d, %.1fM parameters on disk"
+                + " ==%n",
+            spec.hidden(),
+            spec.layers(),
+            spec.vocab(),
+            Files.size(dir.resolve("model.safetensors")) / 4e6);
+        List<String> patterns =
+            List.of("fa*8", "swa*8", "fa,gdn*3 x2", "gdn*8", "kda*8", "mamba*8");
         int[] contexts = quick ? new int[] {128} : new int[] {256, 1024, 4096};
         int[] batches = quick ? new int[] {1, 4} : new int[] {1, 8};
         int steps = quick ? 8 : 24;
         // One throwaway run so the JIT has compiled the decode path before anything is timed.
-        tokensPerSecond(model, prefilled(model, model.placement("warmup", List.of("fa*8")), 64), 1, steps);
+        tokensPerSecond(
+            model, prefilled(model, model.placement("warmup", List.of("fa*8")), 64), 1, steps);
         for (int context : contexts) {
-          System.out.printf(Locale.ROOT, "-- context %d (prefill, then decode steps at each batch size) --%n", context);
+          System.out.printf(
+              Locale.ROOT,
+              "-- context %d (prefill, then decode steps at each batch size) --%n",
+              context);
           Map<String, SequenceState> prompts = new LinkedHashMap<>();
           Map<String, Double> prefillRates = new LinkedHashMap<>();
           for (String pattern : patterns) {
             long start = System.nanoTime();
-            prompts.put(pattern, prefilled(model, model.placement(pattern, List.of(pattern)), context));
+            prompts.put(
+                pattern, prefilled(model, model.placement(pattern, List.of(pattern)), context));
             prefillRates.put(pattern, context / ((System.nanoTime() - start) / 1e9));
           }
           // Placements take turns, best of three rounds each, so load from other processes on a
@@ -150,7 +171,8 @@ public final class CpuDecodeBenchmark {
           for (int round = 0; round < 3; round++) {
             for (int p = 0; p < patterns.size(); p++) {
               for (int b = 0; b < batches.length; b++) {
-                double rate = tokensPerSecond(model, prompts.get(patterns.get(p)), batches[b], steps);
+                double rate =
+                    tokensPerSecond(model, prompts.get(patterns.get(p)), batches[b], steps);
                 best[p][b] = Math.max(best[p][b], rate);
               }
             }
@@ -158,14 +180,25 @@ public final class CpuDecodeBenchmark {
           for (int p = 0; p < patterns.size(); p++) {
             String pattern = patterns.get(p);
             Placement placement = prompts.get(pattern).placement();
-            StringBuilder line = new StringBuilder(
-                String.format(Locale.ROOT, "  %-12s prefill %6.0f tok/s", pattern, prefillRates.get(pattern)));
+            StringBuilder line =
+                new StringBuilder(
+                    String.format(
+                        Locale.ROOT,
+                        "  %-12s prefill %6.0f tok/s",
+                        pattern,
+                        prefillRates.get(pattern)));
             for (int b = 0; b < batches.length; b++) {
               double rate = best[p][b];
               double gbps = rate / batches[b] * model.weightBytesPerStep(placement) / 1e9;
-              line.append(String.format(
-                  Locale.ROOT, " | batch %d: %7.1f tok/s x%.2f, weights %.2f GB/s (%.0f%% of probe)",
-                  batches[b], rate, rate / best[0][b], gbps, 100 * gbps / probe));
+              line.append(
+                  String.format(
+                      Locale.ROOT,
+                      " | batch %d: %7.1f tok/s x%.2f, weights %.2f GB/s (%.0f%% of probe)",
+                      batches[b],
+                      rate,
+                      rate / best[0][b],
+                      gbps,
+                      100 * gbps / probe));
             }
             System.out.println(line);
           }
@@ -197,7 +230,8 @@ public final class CpuDecodeBenchmark {
    * Forks {@code prompt} into {@code batch} rows and times {@code steps} decode steps over them
    * Returns generated tokens per second over all rows.
    */
-  private static double tokensPerSecond(CpuLanguageModel model, SequenceState prompt, int batch, int steps) {
+  private static double tokensPerSecond(
+      CpuLanguageModel model, SequenceState prompt, int batch, int steps) {
     SequenceState[] rows = new SequenceState[batch];
     for (int r = 0; r < batch; r++) {
       rows[r] = model.fork(prompt);
@@ -218,7 +252,8 @@ public final class CpuDecodeBenchmark {
     return rate;
   }
 
-  private static void step(CpuLanguageModel model, SequenceState[] rows, int[] tokens, float[][] logits) {
+  private static void step(
+      CpuLanguageModel model, SequenceState[] rows, int[] tokens, float[][] logits) {
     model.decode(rows, tokens, rows.length, logits);
     for (int r = 0; r < rows.length; r++) {
       int best = 0;

@@ -38,7 +38,9 @@ class ConfigParserTest {
     assertEquals(List.of("attention"), config.layers().get(4).mixerNames());
     assertEquals("model.decoder.blocks.3.mixer.", config.layers().get(3).mixerWeights().get("gdn"));
     assertEquals(1e-6, config.layers().get(2).normEps());
-    var attention = assertInstanceOf(MixerConfig.Attention.class, config.layers().get(0).mixers().get("attention"));
+    var attention =
+        assertInstanceOf(
+            MixerConfig.Attention.class, config.layers().get(0).mixers().get("attention"));
     assertEquals(500000, attention.rope().theta());
     assertEquals(2, config.kvHeads());
     assertEquals(2048, config.maxPositions());
@@ -46,29 +48,35 @@ class ConfigParserTest {
 
   @Test
   void patternNamingAnUnknownBlockFails() throws Exception {
-    var error = assertThrows(CheckpointException.class, () -> parse(PATTERN.replace("['fa','lin']", "['fa','xyz']")));
+    var error =
+        assertThrows(
+            CheckpointException.class,
+            () -> parse(PATTERN.replace("['fa','lin']", "['fa','xyz']")));
     assertEquals("config.json: decoder.blocks.xyz: missing field", error.getMessage());
   }
 
   @Test
   void mistralWithAWindowRunsWindowedByDefault() throws Exception {
-    ModelConfig config = parse(
-        "{'model_type':'mistral','hidden_size':64,'vocab_size':100,'num_hidden_layers':2,"
-            + "'num_attention_heads':4,'num_key_value_heads':2,'intermediate_size':128,"
-            + "'max_position_embeddings':4096,'sliding_window':1024,'eos_token_id':[2,7]}");
+    ModelConfig config =
+        parse(
+            "{'model_type':'mistral','hidden_size':64,'vocab_size':100,'num_hidden_layers':2,"
+                + "'num_attention_heads':4,'num_key_value_heads':2,'intermediate_size':128,"
+                + "'max_position_embeddings':4096,'sliding_window':1024,'eos_token_id':[2,7]}");
     assertEquals("swa", config.layers().get(0).mainMixer());
-    assertEquals(1024, ((MixerConfig.Attention) config.layers().get(0).mixers().get("swa")).window());
+    assertEquals(
+        1024, ((MixerConfig.Attention) config.layers().get(0).mixers().get("swa")).window());
     assertEquals(16, config.headDim());
     assertEquals(List.of(2, 7), config.eosTokenIds());
   }
 
   @Test
   void llamaWithoutWindowGetsTheDocumentedDefault() throws Exception {
-    ModelConfig config = parse(
-        "{'model_type':'llama','hidden_size':64,'vocab_size':100,'num_hidden_layers':1,"
-            + "'num_attention_heads':4,'intermediate_size':128,'max_position_embeddings':4096,"
-            + "'rope_theta':500000.0,'rope_scaling':{'rope_type':'llama3','factor':8.0,"
-            + "'low_freq_factor':1.0,'high_freq_factor':4.0,'original_max_position_embeddings':8192}}");
+    ModelConfig config =
+        parse(
+            "{'model_type':'llama','hidden_size':64,'vocab_size':100,'num_hidden_layers':1,"
+                + "'num_attention_heads':4,'intermediate_size':128,'max_position_embeddings':4096,"
+                + "'rope_theta':500000.0,'rope_scaling':{'rope_type':'llama3','factor':8.0,"
+                + "'low_freq_factor':1.0,'high_freq_factor':4.0,'original_max_position_embeddings':8192}}");
     LayerConfig layer = config.layers().get(0);
     assertEquals("attention", layer.mainMixer());
     var swa = (MixerConfig.Attention) layer.mixers().get("swa");

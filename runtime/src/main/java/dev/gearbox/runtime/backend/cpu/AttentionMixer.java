@@ -4,8 +4,8 @@ import dev.gearbox.runtime.model.MixerConfig;
 import dev.gearbox.runtime.placement.LayerState;
 
 /**
- * Causal softmax attention with GQA and RoPE; full or sliding-window (a query sees the last
- * {@code window} keys, itself included — also when decoding from the cache past the window).
+ * Causal softmax attention with GQA and RoPE; full or sliding-window (a query sees the last {@code
+ * window} keys, itself included — also when decoding from the cache past the window).
  */
 final class AttentionMixer implements CpuMixer, WorkerPool.RangeTask {
   private static final int Q = FIRST_SLOT;
@@ -26,6 +26,7 @@ final class AttentionMixer implements CpuMixer, WorkerPool.RangeTask {
   private final float scale;
   private final WorkerPool pool;
   private final Scratch scratch;
+
   /** Softmax scores per thread, grown to the longest span seen. */
   private final ThreadLocal<float[][]> scores = ThreadLocal.withInitial(() -> new float[1][0]);
 
@@ -35,7 +36,13 @@ final class AttentionMixer implements CpuMixer, WorkerPool.RangeTask {
   private MixerState[] currentStates;
   private int[] currentPositions;
 
-  AttentionMixer(MixerConfig.Attention config, int hidden, String prefix, Weights weights, WorkerPool pool, Scratch scratch) {
+  AttentionMixer(
+      MixerConfig.Attention config,
+      int hidden,
+      String prefix,
+      Weights weights,
+      WorkerPool pool,
+      Scratch scratch) {
     this.config = config;
     this.hidden = hidden;
     int qDim = config.heads() * config.headDim();
@@ -44,11 +51,17 @@ final class AttentionMixer implements CpuMixer, WorkerPool.RangeTask {
     this.kProj = weights.linear(prefix + "k_proj", hidden, kvDim, config.qkvBias());
     this.vProj = weights.linear(prefix + "v_proj", hidden, kvDim, config.qkvBias());
     this.oProj = weights.linear(prefix + "o_proj", qDim, hidden, config.outBias());
-    this.qNorm = config.qkNorm() ? weights.vector(prefix + "q_norm.weight", config.headDim()) : null;
-    this.kNorm = config.qkNorm() ? weights.vector(prefix + "k_norm.weight", config.headDim()) : null;
+    this.qNorm =
+        config.qkNorm() ? weights.vector(prefix + "q_norm.weight", config.headDim()) : null;
+    this.kNorm =
+        config.qkNorm() ? weights.vector(prefix + "k_norm.weight", config.headDim()) : null;
     if (config.heads() % config.kvHeads() != 0) {
       throw new IllegalArgumentException(
-          prefix + ": heads " + config.heads() + " is not a multiple of KV heads " + config.kvHeads());
+          prefix
+              + ": heads "
+              + config.heads()
+              + " is not a multiple of KV heads "
+              + config.kvHeads());
     }
     this.invFreq = config.rope().inverseFrequencies(config.headDim());
     this.scale = (float) (1.0 / Math.sqrt(config.headDim()));
@@ -65,7 +78,11 @@ final class AttentionMixer implements CpuMixer, WorkerPool.RangeTask {
   @Override
   public long weightBytes() {
     long norms = qNorm == null ? 0 : 8L * qNorm.length;
-    return qProj.weightBytes() + kProj.weightBytes() + vProj.weightBytes() + oProj.weightBytes() + norms;
+    return qProj.weightBytes()
+        + kProj.weightBytes()
+        + vProj.weightBytes()
+        + oProj.weightBytes()
+        + norms;
   }
 
   @Override
@@ -100,10 +117,24 @@ final class AttentionMixer implements CpuMixer, WorkerPool.RangeTask {
       int position = positions[r];
       if (qNorm != null) {
         for (int h = 0; h < heads; h++) {
-          Ops.rmsNorm(q, r * qDim + h * headDim, qNorm, (float) config.normEps(), q, r * qDim + h * headDim, headDim);
+          Ops.rmsNorm(
+              q,
+              r * qDim + h * headDim,
+              qNorm,
+              (float) config.normEps(),
+              q,
+              r * qDim + h * headDim,
+              headDim);
         }
         for (int h = 0; h < kvHeads; h++) {
-          Ops.rmsNorm(k, r * kvDim + h * headDim, kNorm, (float) config.normEps(), k, r * kvDim + h * headDim, headDim);
+          Ops.rmsNorm(
+              k,
+              r * kvDim + h * headDim,
+              kNorm,
+              (float) config.normEps(),
+              k,
+              r * kvDim + h * headDim,
+              headDim);
         }
       }
       ropeTable(position, rope);
@@ -167,7 +198,14 @@ final class AttentionMixer implements CpuMixer, WorkerPool.RangeTask {
     float max = Float.NEGATIVE_INFINITY;
     for (int t = 0; t < span; t++) {
       int slot = cache.slot(first + t);
-      float s = Linear.dot(current, qOff, cache.keyBlock(slot), KvCache.offsetInBlock(slot, kvDim) + kvOff, headDim) * scale;
+      float s =
+          Linear.dot(
+                  current,
+                  qOff,
+                  cache.keyBlock(slot),
+                  KvCache.offsetInBlock(slot, kvDim) + kvOff,
+                  headDim)
+              * scale;
       score[t] = s;
       max = Math.max(max, s);
     }

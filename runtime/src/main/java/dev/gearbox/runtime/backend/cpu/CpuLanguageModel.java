@@ -65,7 +65,8 @@ public final class CpuLanguageModel implements LanguageModel {
             ? embedding
             : weights.matrix("lm_head.weight", vocab, hidden);
     this.lmHead = new Linear(head, null, hidden, vocab);
-    this.resolver = new PlacementResolver(config.layers(), (layer, name) -> mixer(layer, name).layout());
+    this.resolver =
+        new PlacementResolver(config.layers(), (layer, name) -> mixer(layer, name).layout());
     this.defaultPlacement = resolver.defaultPlacement("default");
   }
 
@@ -103,7 +104,8 @@ public final class CpuLanguageModel implements LanguageModel {
   private CpuMixer createMixer(MixerConfig mixer, String prefix, Weights weights) {
     return switch (mixer) {
       case MixerConfig.Attention a -> new AttentionMixer(a, hidden, prefix, weights, pool, scratch);
-      case MixerConfig.GatedDeltaNet g -> new GatedDeltaNetMixer(g, hidden, prefix, weights, pool, scratch);
+      case MixerConfig.GatedDeltaNet g ->
+          new GatedDeltaNetMixer(g, hidden, prefix, weights, pool, scratch);
       case MixerConfig.KimiDelta k -> new KimiDeltaMixer(k, hidden, prefix, weights, pool, scratch);
       case MixerConfig.Mamba m -> new MambaMixer(m, hidden, prefix, weights, pool, scratch);
     };
@@ -157,8 +159,12 @@ public final class CpuLanguageModel implements LanguageModel {
   public SequenceState newSequence(Placement placement) {
     if (placement.mixerNames().size() != layers.length) {
       throw new IllegalArgumentException(
-          "placement '" + placement.name() + "' has " + placement.mixerNames().size()
-              + " layers, expected " + layers.length);
+          "placement '"
+              + placement.name()
+              + "' has "
+              + placement.mixerNames().size()
+              + " layers, expected "
+              + layers.length);
     }
     int[] index = new int[layers.length];
     MixerState[] states = new MixerState[layers.length];
@@ -167,8 +173,14 @@ public final class CpuLanguageModel implements LanguageModel {
       index[l] = layers[l].mixerNames.indexOf(name);
       if (index[l] < 0) {
         throw new IllegalArgumentException(
-            "placement '" + placement.name() + "': layer " + l + " has no mixer '" + name
-                + "'; it has " + layers[l].mixerNames);
+            "placement '"
+                + placement.name()
+                + "': layer "
+                + l
+                + " has no mixer '"
+                + name
+                + "'; it has "
+                + layers[l].mixerNames);
       }
       states[l] = layers[l].mixers[index[l]].newState();
     }
@@ -204,19 +216,31 @@ public final class CpuLanguageModel implements LanguageModel {
 
   @Override
   public synchronized void prefill(
-      SequenceState sequence, int[] tokens, int offset, int length, float[] logits, boolean allPositions) {
+      SequenceState sequence,
+      int[] tokens,
+      int offset,
+      int length,
+      float[] logits,
+      boolean allPositions) {
     CpuSequence seq = own(sequence, 0);
     if (length <= 0) {
       throw new IllegalArgumentException("prefill needs at least one token, got length " + length);
     }
     if (offset < 0 || offset + length > tokens.length) {
       throw new IllegalArgumentException(
-          "prefill range [" + offset + ", " + (offset + length) + ") is outside tokens[" + tokens.length + "]");
+          "prefill range ["
+              + offset
+              + ", "
+              + (offset + length)
+              + ") is outside tokens["
+              + tokens.length
+              + "]");
     }
     checkRoom(seq, length);
     int needed = allPositions ? length * vocab : vocab;
     if (logits.length < needed) {
-      throw new IllegalArgumentException("logits has " + logits.length + " floats, expected at least " + needed);
+      throw new IllegalArgumentException(
+          "logits has " + logits.length + " floats, expected at least " + needed);
     }
     for (int start = 0; start < length; start += PREFILL_CHUNK) {
       int rows = Math.min(PREFILL_CHUNK, length - start);
@@ -241,7 +265,8 @@ public final class CpuLanguageModel implements LanguageModel {
   }
 
   @Override
-  public synchronized void decode(SequenceState[] sequences, int[] tokens, int count, float[][] logits) {
+  public synchronized void decode(
+      SequenceState[] sequences, int[] tokens, int count, float[][] logits) {
     if (count <= 0) {
       return;
     }
@@ -270,7 +295,8 @@ public final class CpuLanguageModel implements LanguageModel {
 
   private CpuSequence own(SequenceState state, int row) {
     if (!(state instanceof CpuSequence seq) || seq.model != this) {
-      throw new IllegalArgumentException("sequence at row " + row + " was not created by this model");
+      throw new IllegalArgumentException(
+          "sequence at row " + row + " was not created by this model");
     }
     if (seq.released) {
       throw new IllegalStateException("sequence at row " + row + " was released");
@@ -281,7 +307,11 @@ public final class CpuLanguageModel implements LanguageModel {
   private void checkRoom(CpuSequence seq, int tokens) {
     if ((long) seq.length + tokens > maxContextLength()) {
       throw new IllegalArgumentException(
-          "sequence of " + seq.length + " tokens cannot take " + tokens + " more: max context is "
+          "sequence of "
+              + seq.length
+              + " tokens cannot take "
+              + tokens
+              + " more: max context is "
               + maxContextLength());
     }
   }
@@ -292,7 +322,13 @@ public final class CpuLanguageModel implements LanguageModel {
       int token = tokens[offset + r];
       if (token < 0 || token >= vocab) {
         throw new IllegalArgumentException(
-            "token " + token + " at index " + (offset + r) + " is outside the vocabulary [0, " + vocab + ")");
+            "token "
+                + token
+                + " at index "
+                + (offset + r)
+                + " is outside the vocabulary [0, "
+                + vocab
+                + ")");
       }
       System.arraycopy(embedding, token * hidden, h, r * hidden, hidden);
     }

@@ -33,16 +33,27 @@ final class GatedDeltaNetMixer implements CpuMixer {
   private final WorkerPool pool;
   private final Scratch scratch;
 
-  GatedDeltaNetMixer(MixerConfig.GatedDeltaNet config, int hidden, String prefix, Weights weights, WorkerPool pool, Scratch scratch) {
+  GatedDeltaNetMixer(
+      MixerConfig.GatedDeltaNet config,
+      int hidden,
+      String prefix,
+      Weights weights,
+      WorkerPool pool,
+      Scratch scratch) {
     this.config = config;
     this.keyDim = config.keyHeads() * config.keyHeadDim();
     this.valueDim = config.valueHeads() * config.valueHeadDim();
     this.convDim = 2 * keyDim + valueDim;
     if (config.valueHeads() % config.keyHeads() != 0) {
       throw new IllegalArgumentException(
-          prefix + ": value_heads " + config.valueHeads() + " is not a multiple of key_heads " + config.keyHeads());
+          prefix
+              + ": value_heads "
+              + config.valueHeads()
+              + " is not a multiple of key_heads "
+              + config.keyHeads());
     }
-    this.qkvzProj = weights.linear(prefix + "in_proj_qkvz", hidden, 2 * keyDim + 2 * valueDim, false);
+    this.qkvzProj =
+        weights.linear(prefix + "in_proj_qkvz", hidden, 2 * keyDim + 2 * valueDim, false);
     this.baProj = weights.linear(prefix + "in_proj_ba", hidden, 2 * config.valueHeads(), false);
     this.outProj = weights.linear(prefix + "out_proj", valueDim, hidden, false);
     this.convWeight = weights.conv(prefix + "convolution.weight", convDim, config.convKernel());
@@ -55,7 +66,8 @@ final class GatedDeltaNetMixer implements CpuMixer {
 
   @Override
   public LayerState layout() {
-    return new LayerState(config.kind(), 0, 0, (long) (recurrentFloats() + convFloats()) * Float.BYTES);
+    return new LayerState(
+        config.kind(), 0, 0, (long) (recurrentFloats() + convFloats()) * Float.BYTES);
   }
 
   private int recurrentFloats() {
@@ -68,7 +80,9 @@ final class GatedDeltaNetMixer implements CpuMixer {
 
   @Override
   public long weightBytes() {
-    return qkvzProj.weightBytes() + baProj.weightBytes() + outProj.weightBytes()
+    return qkvzProj.weightBytes()
+        + baProj.weightBytes()
+        + outProj.weightBytes()
         + 4L * (convWeight.length + dtBias.length + aLog.length + normWeight.length);
   }
 
@@ -96,7 +110,8 @@ final class GatedDeltaNetMixer implements CpuMixer {
     for (int r = 0; r < rows; r++) {
       RecurrentState state = (RecurrentState) states[r];
       int row = r * qkvzDim;
-      Ops.causalConvStep(qkvz, row, state.conv, 0, convWeight, null, convDim, config.convKernel(), mixed, 0);
+      Ops.causalConvStep(
+          qkvz, row, state.conv, 0, convWeight, null, convDim, config.convKernel(), mixed, 0);
       for (int kh = 0; kh < config.keyHeads(); kh++) {
         Ops.l2Normalize(mixed, kh * dk, dk);
         Ops.l2Normalize(mixed, keyDim + kh * dk, dk);

@@ -43,7 +43,13 @@ final class KimiDeltaMixer implements CpuMixer {
   private final WorkerPool pool;
   private final Scratch scratch;
 
-  KimiDeltaMixer(MixerConfig.KimiDelta config, int hidden, String prefix, Weights weights, WorkerPool pool, Scratch scratch) {
+  KimiDeltaMixer(
+      MixerConfig.KimiDelta config,
+      int hidden,
+      String prefix,
+      Weights weights,
+      WorkerPool pool,
+      Scratch scratch) {
     this.config = config;
     int hd = config.headDim();
     this.proj = config.heads() * hd;
@@ -76,14 +82,30 @@ final class KimiDeltaMixer implements CpuMixer {
 
   @Override
   public LayerState layout() {
-    return new LayerState(config.kind(), 0, 0, (long) (recurrentFloats() + convFloats()) * Float.BYTES);
+    return new LayerState(
+        config.kind(), 0, 0, (long) (recurrentFloats() + convFloats()) * Float.BYTES);
   }
 
   @Override
   public long weightBytes() {
-    long linear = qProj.weightBytes() + kProj.weightBytes() + vProj.weightBytes() + fA.weightBytes()
-        + fB.weightBytes() + gA.weightBytes() + gB.weightBytes() + betaProj.weightBytes() + oProj.weightBytes();
-    return linear + 4L * (qConv.length + kConv.length + vConv.length + aLog.length + dtBias.length + normWeight.length);
+    long linear =
+        qProj.weightBytes()
+            + kProj.weightBytes()
+            + vProj.weightBytes()
+            + fA.weightBytes()
+            + fB.weightBytes()
+            + gA.weightBytes()
+            + gB.weightBytes()
+            + betaProj.weightBytes()
+            + oProj.weightBytes();
+    return linear
+        + 4L
+            * (qConv.length
+                + kConv.length
+                + vConv.length
+                + aLog.length
+                + dtBias.length
+                + normWeight.length);
   }
 
   @Override

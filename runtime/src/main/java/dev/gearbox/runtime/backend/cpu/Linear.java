@@ -1,8 +1,8 @@
 package dev.gearbox.runtime.backend.cpu;
 
 /**
- * A dense projection {@code y = x W^T + b} with {@code W} stored row-major as [out, in], run over
- * a block of rows so each weight row is read once per call whatever the batch size.
+ * A dense projection {@code y = x W^T + b} with {@code W} stored row-major as [out, in], run over a
+ * block of rows so each weight row is read once per call whatever the batch size.
  */
 final class Linear implements WorkerPool.RangeTask {
   /**
@@ -26,7 +26,8 @@ final class Linear implements WorkerPool.RangeTask {
 
   Linear(float[] weight, float[] bias, int in, int out) {
     if (weight.length != (long) in * out) {
-      throw new IllegalArgumentException("weight has " + weight.length + " values, expected " + in + "x" + out);
+      throw new IllegalArgumentException(
+          "weight has " + weight.length + " values, expected " + in + "x" + out);
     }
     this.weight = weight;
     this.bias = bias;

@@ -18,7 +18,9 @@ final class VectorMath {
     int i = 0;
     int bound = SPECIES.loopBound(n);
     for (; i < bound; i += SPECIES.length()) {
-      acc = FloatVector.fromArray(SPECIES, a, aOff + i).fma(FloatVector.fromArray(SPECIES, b, bOff + i), acc);
+      acc =
+          FloatVector.fromArray(SPECIES, a, aOff + i)
+              .fma(FloatVector.fromArray(SPECIES, b, bOff + i), acc);
     }
     float sum = acc.reduceLanes(VectorOperators.ADD);
     for (; i < n; i++) {
@@ -32,7 +34,16 @@ final class VectorMath {
    * written to {@code y[yIndex + k * yStride] } plus {@code bias}: each weight load serves four
    * rows.
    */
-  static void dot4(float[] w, int wOff, float[] x, int xOff, int n, float[] y, int yIndex, int yStride, float bias) {
+  static void dot4(
+      float[] w,
+      int wOff,
+      float[] x,
+      int xOff,
+      int n,
+      float[] y,
+      int yIndex,
+      int yStride,
+      float bias) {
     FloatVector a0 = FloatVector.zero(SPECIES);
     FloatVector a1 = FloatVector.zero(SPECIES);
     FloatVector a2 = FloatVector.zero(SPECIES);
@@ -90,17 +101,29 @@ final class VectorMath {
   }
 
   /**
-   * One Mamba channel: {@code h[n] = exp(delta a[n]) h[n] + deltaU b[n]}, returns {@code sum_n
-   * h[n] c[n]}.
+   * One Mamba channel: {@code h[n] = exp(delta a[n]) h[n] + deltaU b[n]}, returns {@code sum_n h[n]
+   * c[n]}.
    */
-  static float ssmStep(float[] h, int hOff, float[] a, float delta, float[] b, int bOff, float deltaU, float[] c, int cOff, int n) {
+  static float ssmStep(
+      float[] h,
+      int hOff,
+      float[] a,
+      float delta,
+      float[] b,
+      int bOff,
+      float deltaU,
+      float[] c,
+      int cOff,
+      int n) {
     FloatVector acc = FloatVector.zero(SPECIES);
     int i = 0;
     int bound = SPECIES.loopBound(n);
     for (; i < bound; i += SPECIES.length()) {
-      FloatVector decay = FloatVector.fromArray(SPECIES, a, hOff + i).mul(delta).lanewise(VectorOperators.EXP);
+      FloatVector decay =
+          FloatVector.fromArray(SPECIES, a, hOff + i).mul(delta).lanewise(VectorOperators.EXP);
       FloatVector next =
-          decay.mul(FloatVector.fromArray(SPECIES, h, hOff + i))
+          decay
+              .mul(FloatVector.fromArray(SPECIES, h, hOff + i))
               .add(FloatVector.fromArray(SPECIES, b, bOff + i).mul(deltaU));
       next.intoArray(h, hOff + i);
       acc = next.fma(FloatVector.fromArray(SPECIES, c, cOff + i), acc);

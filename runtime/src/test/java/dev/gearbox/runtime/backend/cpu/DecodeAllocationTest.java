@@ -31,7 +31,8 @@ class DecodeAllocationTest {
       float[][] logits = new float[rows.length][vocab];
       long tid = Thread.currentThread().getId();
       long allocated = -1;
-      // The Vector API allocates until C2 has compiled the kernels, so warm up until the JIT is done
+      // The Vector API allocates until C2 has compiled the kernels, so warm up until the JIT is
+      // done
       // (bounded), then require a clean measurement.
       for (int round = 0; round < 20 && allocated != 0; round++) {
         for (int step = 0; step < 500; step++) {

@@ -41,7 +41,8 @@ class LinearTest {
             for (int i = 0; i < in; i++) {
               expected += (double) w[o * in + i] * x[3 + r * in + i];
             }
-            assertEquals(expected, y[r * out + o], 1e-5, "rows " + rows + " row " + r + " out " + o);
+            assertEquals(
+                expected, y[r * out + o], 1e-5, "rows " + rows + " row " + r + " out " + o);
           }
         }
       }

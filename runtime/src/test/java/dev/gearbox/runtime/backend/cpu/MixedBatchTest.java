@@ -11,7 +11,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Batched decode over mixed placements and chunked prefill agree with their one-at-a-time forms. */
+/**
+ * Batched decode over mixed placements and chunked prefill agree with their one-at-a-time forms.
+ */
 class MixedBatchTest {
   private static GoldenData golden;
   private static LanguageModel model;
@@ -38,7 +40,8 @@ class MixedBatchTest {
     float[] scratch = new float[vocab];
     for (int r = 0; r < rows; r++) {
       var placement = model.placement(names.get(r), golden.placements.get(names.get(r)));
-      // Different prompt lengths per row, some past the SWA window, so positions differ in the batch.
+      // Different prompt lengths per row, some past the SWA window, so positions differ in the
+      // batch.
       int length = 5 + 3 * r;
       batched[r] = model.newSequence(placement);
       alone[r] = model.newSequence(placement);
@@ -52,7 +55,8 @@ class MixedBatchTest {
       model.decode(batched, tokens, rows, batchLogits);
       for (int r = 0; r < rows; r++) {
         model.decode(new SequenceState[] {alone[r]}, new int[] {tokens[r]}, 1, single);
-        GoldenLogitsTest.assertClose(single[0], batchLogits[r], names.get(r) + " row " + r + " step " + step);
+        GoldenLogitsTest.assertClose(
+            single[0], batchLogits[r], names.get(r) + " row " + r + " step " + step);
         assertEquals(alone[r].length(), batched[r].length());
         tokens[r] = GoldenLogitsTest.argmax(batchLogits[r]);
       }
@@ -124,11 +128,16 @@ class MixedBatchTest {
     SequenceState seq = model.newSequence(model.defaultPlacement());
     seq.release();
     float[] logits = new float[model.vocabSize()];
-    var error = assertThrows(IllegalStateException.class, () -> model.prefill(seq, golden.prompt, 0, 3, logits, false));
+    var error =
+        assertThrows(
+            IllegalStateException.class,
+            () -> model.prefill(seq, golden.prompt, 0, 3, logits, false));
     assertEquals("sequence at row 0 was released", error.getMessage());
     SequenceState fresh = model.newSequence(model.defaultPlacement());
-    var badToken = assertThrows(
-        IllegalArgumentException.class, () -> model.prefill(fresh, new int[] {1, 999}, 0, 2, logits, false));
+    var badToken =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> model.prefill(fresh, new int[] {1, 999}, 0, 2, logits, false));
     assertEquals("token 999 at index 1 is outside the vocabulary [0, 256)", badToken.getMessage());
   }
 }
