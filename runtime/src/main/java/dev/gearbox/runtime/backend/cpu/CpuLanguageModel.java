@@ -270,8 +270,24 @@ public final class CpuLanguageModel implements LanguageModel {
     if (count <= 0) {
       return;
     }
+    if (sequences.length < count || tokens.length < count || logits.length < count) {
+      throw new IllegalArgumentException(
+          "decode of "
+              + count
+              + " rows got "
+              + sequences.length
+              + " sequences, "
+              + tokens.length
+              + " tokens and "
+              + logits.length
+              + " logits rows");
+    }
     ensureRows(count);
     for (int r = 0; r < count; r++) {
+      if (logits[r].length < vocab) {
+        throw new IllegalArgumentException(
+            "logits row " + r + " has " + logits[r].length + " floats, expected " + vocab);
+      }
       CpuSequence seq = own(sequences[r], r);
       checkRoom(seq, 1);
       for (int q = 0; q < r; q++) {

@@ -4,6 +4,9 @@ package dev.gearbox.runtime.backend.cpu;
  * Keys and values of one attention layer for one sequence, in fixed blocks of {@link #BLOCK}
  * tokens: growing without bound for full attention, a ring of {@code window} slots for sliding
  * window attention. Layout per token: [kvHeads * headDim], fp32.
+ *
+ * <p>{@link #bytes} reports the tokens held (what {@code LayerState} accounts); the allocation
+ * rounds that up to whole blocks, at most {@code BLOCK - 1} tokens more per layer.
  */
 final class KvCache implements MixerState {
   static final int BLOCK = 16;
