@@ -126,6 +126,11 @@ public final class CpuLanguageModel implements LanguageModel {
   }
 
   @Override
+  public int[] eosTokenIds() {
+    return config.eosTokenIds().stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  @Override
   public int vocabSize() {
     return vocab;
   }

@@ -84,6 +84,12 @@ class BundledModelTest {
         java.util.Arrays.copyOfRange(expected, offset, expected.length), ids, "prompt ids");
   }
 
+  @Test
+  void eosFromTheConfigEndsGeneration() {
+    // config.json says eos_token_id 2 (</s>); the engine stops on every id listed here.
+    assertArrayEquals(new int[] {2}, model.eosTokenIds());
+  }
+
   @ParameterizedTest
   @MethodSource("placements")
   void prefillLogitsMatchTheTrainingCode(String name) {
