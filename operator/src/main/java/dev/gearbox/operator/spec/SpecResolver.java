@@ -137,11 +137,11 @@ public final class SpecResolver {
         : placements.getFirst().name();
   }
 
+  /** spec.replicas raised to scaling.minReplicas (a floor, as for an HPA); the schema caps it. */
   private static int replicas(HybridModelSpec spec) {
-    if (spec.getReplicas() != null) {
-      return spec.getReplicas();
-    }
     ScalingSpec scaling = spec.getScaling();
-    return scaling == null || scaling.getMinReplicas() == null ? 1 : scaling.getMinReplicas();
+    int min = scaling == null || scaling.getMinReplicas() == null ? 1 : scaling.getMinReplicas();
+    int wanted = spec.getReplicas() == null ? min : spec.getReplicas();
+    return Math.max(wanted, min);
   }
 }
