@@ -11,12 +11,12 @@ import dev.gearbox.crds.ModelShape;
 import dev.gearbox.crds.RolloutSpec;
 import dev.gearbox.crds.RoutingRule;
 import dev.gearbox.crds.RuleMatch;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -29,8 +29,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The generated CRD on a real API server: every rule the schema can check rejects a bad
- * HybridModel with a message naming the problem, defaults are filled in, and /scale works.
+ * The generated CRD on a real API server: every rule the schema can check rejects a bad HybridModel
+ * with a message naming the problem, defaults are filled in, and /scale works.
  */
 class HybridModelCrdIT {
   static final String NAMESPACE = "crd-it";
@@ -43,7 +43,8 @@ class HybridModelCrdIT {
     TestingModels.applyCrd(client);
     client
         .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
         .serverSideApply();
   }
 
@@ -59,55 +60,96 @@ class HybridModelCrdIT {
 
   static Stream<Arguments> rejections() {
     return Stream.of(
-        reject("duplicate placement names", s -> s.getPlacements().get(1).setName("all-fa"),
+        reject(
+            "duplicate placement names",
+            s -> s.getPlacements().get(1).setName("all-fa"),
             "placement names must be unique"),
-        reject("unknown default", s -> s.getRouting().setDefaultPlacement("nope"),
+        reject(
+            "unknown default",
+            s -> s.getRouting().setDefaultPlacement("nope"),
             "routing.default must name one of spec.placements"),
-        reject("rule to unknown placement", s -> s.getRouting().getRules().get(0).setPlacement("x"),
+        reject(
+            "rule to unknown placement",
+            s -> s.getRouting().getRules().get(0).setPlacement("x"),
             "every routing.rules[].placement must name one of spec.placements"),
-        reject("shift to unknown placement", s -> {
+        reject(
+            "shift to unknown placement",
+            s -> {
               KvPressureShift shift = new KvPressureShift();
               shift.setAbove(0.85);
               shift.setShiftTo("missing");
               s.getRouting().setUnderKvPressure(shift);
-            }, "routing.underKvPressure.shiftTo must name one of spec.placements"),
-        reject("min above max", s -> { s.getScaling().setMinReplicas(5); s.getScaling().setMaxReplicas(2); },
+            },
+            "routing.underKvPressure.shiftTo must name one of spec.placements"),
+        reject(
+            "min above max",
+            s -> {
+              s.getScaling().setMinReplicas(5);
+              s.getScaling().setMaxReplicas(2);
+            },
             "scaling.minReplicas must not exceed scaling.maxReplicas"),
-        reject("replicas above max", s -> s.setReplicas(9),
+        reject(
+            "replicas above max",
+            s -> s.setReplicas(9),
             "spec.replicas must not exceed scaling.maxReplicas"),
-        reject("both layers and mixers", s -> s.getPlacements().get(0).setMixers(List.of("fa")),
+        reject(
+            "both layers and mixers",
+            s -> s.getPlacements().get(0).setMixers(List.of("fa")),
             "exactly one of 'layers' (a pattern) or 'mixers' (a list)"),
-        reject("neither layers nor mixers", s -> s.getPlacements().get(0).setLayers(null),
+        reject(
+            "neither layers nor mixers",
+            s -> s.getPlacements().get(0).setLayers(null),
             "exactly one of 'layers' (a pattern) or 'mixers' (a list)"),
-        reject("unsupported model uri", s -> s.getModel().setUri("s3://bucket/model"),
+        reject(
+            "unsupported model uri",
+            s -> s.getModel().setUri("s3://bucket/model"),
             "spec.model.uri"),
         reject("missing model", s -> s.setModel(null), "spec.model: Required value"),
         reject("no placements", s -> s.setPlacements(List.of()), "spec.placements"),
-        reject("placement name not a DNS label", s -> s.getPlacements().get(0).setName("All_FA"),
+        reject(
+            "placement name not a DNS label",
+            s -> s.getPlacements().get(0).setName("All_FA"),
             "spec.placements[0].name"),
-        reject("rollout not ending at 100", s -> s.setRollout(rollout(10, 50)),
+        reject(
+            "rollout not ending at 100",
+            s -> s.setRollout(rollout(10, 50)),
             "rollout.steps must be percentages in 1..100 and end at 100"),
-        reject("rollout not increasing", s -> s.setRollout(rollout(50, 10, 100)),
+        reject(
+            "rollout not increasing",
+            s -> s.setRollout(rollout(50, 10, 100)),
             "rollout.steps must strictly increase"),
-        reject("empty rule match", s -> s.getRouting().getRules().get(0).setMatch(new RuleMatch()),
+        reject(
+            "empty rule match",
+            s -> s.getRouting().getRules().get(0).setMatch(new RuleMatch()),
             "a rule's match needs at least one of"),
-        reject("min prompt above max", s -> {
+        reject(
+            "min prompt above max",
+            s -> {
               RuleMatch m = s.getRouting().getRules().get(0).getMatch();
               m.setMinPromptTokens(5000L);
               m.setMaxPromptTokens(10L);
-            }, "minPromptTokens must not exceed maxPromptTokens"),
-        reject("bad pull policy", s -> {
+            },
+            "minPromptTokens must not exceed maxPromptTokens"),
+        reject(
+            "bad pull policy",
+            s -> {
               ImagesSpec images = new ImagesSpec();
               images.setPullPolicy("Sometimes");
               s.setImages(images);
-            }, "images.pullPolicy must be Always, IfNotPresent or Never"),
-        reject("kv pressure above 1", s -> {
+            },
+            "images.pullPolicy must be Always, IfNotPresent or Never"),
+        reject(
+            "kv pressure above 1",
+            s -> {
               KvPressureShift shift = new KvPressureShift();
               shift.setAbove(1.5);
               shift.setShiftTo("turbo");
               s.getRouting().setUnderKvPressure(shift);
-            }, "spec.routing.underKvPressure.above"),
-        reject("shape without kvHeads", s -> s.getModel().getShape().setKvHeads(null),
+            },
+            "spec.routing.underKvPressure.above"),
+        reject(
+            "shape without kvHeads",
+            s -> s.getModel().getShape().setKvHeads(null),
             "spec.model.shape.kvHeads: Required value"));
   }
 
@@ -134,7 +176,8 @@ class HybridModelCrdIT {
             () -> models().inNamespace(NAMESPACE).resource(model).create(),
             what + " was accepted");
     assertEquals(422, e.getCode(), e.getMessage());
-    assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
+    assertTrue(
+        e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
   }
 
   @Test
@@ -150,7 +193,8 @@ class HybridModelCrdIT {
     assertEquals(ImagesSpec.DEFAULT_RUNTIME, created.getSpec().getImages().getRuntime());
     ModelShape shape = created.getSpec().getModel().getShape();
     assertEquals(2, shape.getBytesPerElement());
-    assertEquals(List.of("all-fa", "turbo"),
+    assertEquals(
+        List.of("all-fa", "turbo"),
         created.getSpec().getPlacements().stream().map(p -> p.getName()).toList());
   }
 
@@ -177,7 +221,8 @@ class HybridModelCrdIT {
     HybridModel model = TestingModels.apriel("scaled");
     models().inNamespace(NAMESPACE).resource(model).create();
     models().inNamespace(NAMESPACE).withName("scaled").scale(3);
-    assertEquals(3, models().inNamespace(NAMESPACE).withName("scaled").get().getSpec().getReplicas());
+    assertEquals(
+        3, models().inNamespace(NAMESPACE).withName("scaled").get().getSpec().getReplicas());
     // Past scaling.maxReplicas the CEL rule rejects the write, even through /scale.
     KubernetesClientException e =
         assertThrows(

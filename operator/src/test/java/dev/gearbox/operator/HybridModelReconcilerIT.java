@@ -13,8 +13,8 @@ import dev.gearbox.operator.desired.Labels;
 import dev.gearbox.operator.desired.ServingConfig;
 import dev.gearbox.operator.desired.ServingPod;
 import dev.gearbox.operator.status.Conditions;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -57,9 +57,7 @@ class HybridModelReconcilerIT {
   }
 
   <T extends HasMetadata> T awaitResource(Class<T> type, String name) {
-    return await()
-        .atMost(WAIT)
-        .until(() -> operator.get(type, name), r -> r != null);
+    return await().atMost(WAIT).until(() -> operator.get(type, name), r -> r != null);
   }
 
   HybridModelStatus awaitStatus(String name, java.util.function.Predicate<HybridModelStatus> ok) {
@@ -89,18 +87,23 @@ class HybridModelReconcilerIT {
     ConfigMap config = awaitResource(ConfigMap.class, "owned-config");
     PodDisruptionBudget pdb = awaitResource(PodDisruptionBudget.class, "owned");
     for (HasMetadata owned : List.of(deployment, service, config, pdb)) {
-      assertEquals(uid, owned.getMetadata().getOwnerReferences().getFirst().getUid(),
+      assertEquals(
+          uid,
+          owned.getMetadata().getOwnerReferences().getFirst().getUid(),
           owned.getKind() + " is not owned by the HybridModel");
     }
 
     var pod = deployment.getSpec().getTemplate().getSpec();
-    assertEquals(List.of(ServingPod.RUNTIME, ServingPod.ROUTER),
+    assertEquals(
+        List.of(ServingPod.RUNTIME, ServingPod.ROUTER),
         pod.getContainers().stream().map(Container::getName).toList());
     Container runtime = pod.getContainers().getFirst();
     assertEquals("1", runtime.getResources().getLimits().get(ServingPod.GPU).toString());
     assertEquals("16Gi", runtime.getResources().getLimits().get("memory").toString());
     assertNotNull(runtime.getStartupProbe().getGrpc(), "model load gated by gRPC health");
-    assertTrue(runtime.getVolumeMounts().stream().allMatch(m -> !"model".equals(m.getName()) || m.getReadOnly()));
+    assertTrue(
+        runtime.getVolumeMounts().stream()
+            .allMatch(m -> !"model".equals(m.getName()) || m.getReadOnly()));
     assertEquals("models", pod.getVolumes().getFirst().getPersistentVolumeClaim().getClaimName());
     assertTrue(pod.getSecurityContext().getRunAsNonRoot());
     for (Container c : pod.getContainers()) {
@@ -112,7 +115,8 @@ class HybridModelReconcilerIT {
         ServingConfig.hash(config.getData()),
         deployment.getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.CONFIG_HASH));
 
-    assertEquals(List.of(80, 9090), service.getSpec().getPorts().stream().map(p -> p.getPort()).toList());
+    assertEquals(
+        List.of(80, 9090), service.getSpec().getPorts().stream().map(p -> p.getPort()).toList());
     assertEquals(Labels.selector(model), service.getSpec().getSelector());
     assertEquals(1, pdb.getSpec().getMaxUnavailable().getIntVal());
     String placements = config.getData().get(ServingConfig.PLACEMENTS_FILE);
@@ -123,15 +127,21 @@ class HybridModelReconcilerIT {
   void statusReportsPlacementsAndFollowsTheDeployment() {
     create("status");
     HybridModelStatus first =
-        awaitStatus("status", s -> s.getObservedGeneration() != null && s.getObservedGeneration() == 1
-            && Conditions.find(s.getConditions(), Conditions.READY) != null
-            && "ReplicasNotReady".equals(Conditions.find(s.getConditions(), Conditions.READY).getReason()));
+        awaitStatus(
+            "status",
+            s ->
+                s.getObservedGeneration() != null
+                    && s.getObservedGeneration() == 1
+                    && Conditions.find(s.getConditions(), Conditions.READY) != null
+                    && "ReplicasNotReady"
+                        .equals(Conditions.find(s.getConditions(), Conditions.READY).getReason()));
     assertEquals("False", condition(first, Conditions.READY).getStatus());
     assertEquals("True", condition(first, Conditions.PROGRESSING).getStatus());
     assertEquals("False", condition(first, Conditions.DEGRADED).getStatus());
     assertEquals("all-fa,turbo", first.getPlacementNames());
     assertEquals("0/1", first.getReady());
-    assertEquals("app.kubernetes.io/name=gearbox,app.kubernetes.io/instance=status", first.getSelector());
+    assertEquals(
+        "app.kubernetes.io/name=gearbox,app.kubernetes.io/instance=status", first.getSelector());
     PlacementStatus allFa = first.getPlacements().get(0);
     PlacementStatus turbo = first.getPlacements().get(1);
     // 2 (K and V) x 2 kv heads x 16 head dim x 2 bytes = 128 bytes per attention layer.
@@ -169,30 +179,55 @@ class HybridModelReconcilerIT {
   void specChangeRollsPodsButScalingDoesNot() {
     create("rolling");
     Deployment before = awaitResource(Deployment.class, "rolling");
-    String hashBefore = before.getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.CONFIG_HASH);
+    String hashBefore =
+        before.getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.CONFIG_HASH);
 
     HybridModel model = operator.get(HybridModel.class, "rolling");
     model.getSpec().getPlacements().add(TestingModels.placement("window", "swa*2,fa*2"));
     operator.replace(model);
     Deployment after =
-        await().atMost(WAIT).until(() -> operator.get(Deployment.class, "rolling"),
-            d -> !hashBefore.equals(d.getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.CONFIG_HASH)));
-    assertTrue(operator.get(ConfigMap.class, "rolling-config").getData()
-        .get(ServingConfig.PLACEMENTS_FILE).contains("\"window\""));
-    String hashAfter = after.getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.CONFIG_HASH);
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> operator.get(Deployment.class, "rolling"),
+                d ->
+                    !hashBefore.equals(
+                        d.getSpec()
+                            .getTemplate()
+                            .getMetadata()
+                            .getAnnotations()
+                            .get(Labels.CONFIG_HASH)));
+    assertTrue(
+        operator
+            .get(ConfigMap.class, "rolling-config")
+            .getData()
+            .get(ServingConfig.PLACEMENTS_FILE)
+            .contains("\"window\""));
+    String hashAfter =
+        after.getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.CONFIG_HASH);
 
-    client().resources(HybridModel.class).inNamespace(operator.getNamespace()).withName("rolling").scale(3);
+    client()
+        .resources(HybridModel.class)
+        .inNamespace(operator.getNamespace())
+        .withName("rolling")
+        .scale(3);
     Deployment scaled =
-        await().atMost(WAIT).until(() -> operator.get(Deployment.class, "rolling"),
-            d -> d.getSpec().getReplicas() == 3);
-    assertEquals(hashAfter, scaled.getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.CONFIG_HASH));
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> operator.get(Deployment.class, "rolling"),
+                d -> d.getSpec().getReplicas() == 3);
+    assertEquals(
+        hashAfter,
+        scaled.getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.CONFIG_HASH));
   }
 
   @Test
   void unservableSpecDegradesOnceAndKeepsTheRunningConfiguration() throws InterruptedException {
     create("typo");
     Deployment before = awaitResource(Deployment.class, "typo");
-    String hash = before.getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.CONFIG_HASH);
+    String hash =
+        before.getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.CONFIG_HASH);
 
     // The schema cannot know mixer names; the operator can.
     HybridModel model = operator.get(HybridModel.class, "typo");
@@ -202,7 +237,8 @@ class HybridModelReconcilerIT {
         awaitStatus("typo", s -> Conditions.isTrue(s.getConditions(), Conditions.DEGRADED));
     Condition c = condition(degraded, Conditions.DEGRADED);
     assertEquals("InvalidSpec", c.getReason());
-    assertTrue(c.getMessage().startsWith("spec.placements[1].layers: unknown mixer 'gdm' at layer 1"),
+    assertTrue(
+        c.getMessage().startsWith("spec.placements[1].layers: unknown mixer 'gdm' at layer 1"),
         c.getMessage());
     assertEquals(2L, degraded.getObservedGeneration());
 
@@ -212,16 +248,27 @@ class HybridModelReconcilerIT {
     // Give a retry storm time to show itself: status updates and resyncs must not add events.
     Thread.sleep(3000);
     assertEquals(1, warnings("typo").size(), "one rejection, one event");
-    assertEquals(hash, operator.get(Deployment.class, "typo").getSpec().getTemplate()
-        .getMetadata().getAnnotations().get(Labels.CONFIG_HASH), "last good config must keep serving");
+    assertEquals(
+        hash,
+        operator
+            .get(Deployment.class, "typo")
+            .getSpec()
+            .getTemplate()
+            .getMetadata()
+            .getAnnotations()
+            .get(Labels.CONFIG_HASH),
+        "last good config must keep serving");
 
     // Fixing the spec clears Degraded.
     model = operator.get(HybridModel.class, "typo");
     model.getSpec().getPlacements().get(1).setLayers("fa,gdn*3");
     operator.replace(model);
     HybridModelStatus fixed =
-        awaitStatus("typo", s -> s.getObservedGeneration() == 3
-            && !Conditions.isTrue(s.getConditions(), Conditions.DEGRADED));
+        awaitStatus(
+            "typo",
+            s ->
+                s.getObservedGeneration() == 3
+                    && !Conditions.isTrue(s.getConditions(), Conditions.DEGRADED));
     assertNotEquals(c.getLastTransitionTime(), null);
     assertEquals("AsExpected", condition(fixed, Conditions.DEGRADED).getReason());
   }
@@ -235,17 +282,27 @@ class HybridModelReconcilerIT {
     awaitResource(ConfigMap.class, "doomed-config");
     awaitResource(PodDisruptionBudget.class, "doomed");
     operator.delete(operator.get(HybridModel.class, "doomed"));
-    await().atMost(Duration.ofSeconds(60)).until(
-        () -> operator.get(Deployment.class, "doomed") == null
-            && operator.get(Service.class, "doomed") == null
-            && operator.get(ConfigMap.class, "doomed-config") == null
-            && operator.get(PodDisruptionBudget.class, "doomed") == null);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                operator.get(Deployment.class, "doomed") == null
+                    && operator.get(Service.class, "doomed") == null
+                    && operator.get(ConfigMap.class, "doomed-config") == null
+                    && operator.get(PodDisruptionBudget.class, "doomed") == null);
     assertEquals(null, operator.get(HybridModel.class, model.getMetadata().getName()));
   }
 
   List<Event> warnings(String name) {
-    return client().v1().events().inNamespace(operator.getNamespace())
-        .withField("involvedObject.name", name).list().getItems().stream()
-        .filter(e -> "Warning".equals(e.getType())).toList();
+    return client()
+        .v1()
+        .events()
+        .inNamespace(operator.getNamespace())
+        .withField("involvedObject.name", name)
+        .list()
+        .getItems()
+        .stream()
+        .filter(e -> "Warning".equals(e.getType()))
+        .toList();
   }
 }

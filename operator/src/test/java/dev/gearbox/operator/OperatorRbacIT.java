@@ -26,8 +26,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs the operator as the ServiceAccount of operator/deploy/rbac.yaml, watching all namespaces:
- * if a verb is missing from the ClusterRole, reconciling fails here.
+ * Runs the operator as the ServiceAccount of operator/deploy/rbac.yaml, watching all namespaces: if
+ * a verb is missing from the ClusterRole, reconciling fails here.
  */
 class OperatorRbacIT {
   static final String NAMESPACE = "rbac-it";
@@ -42,7 +42,8 @@ class OperatorRbacIT {
     admin = plane.adminClient();
     TestingModels.applyCrd(admin);
     for (String ns : List.of("gearbox-system", NAMESPACE)) {
-      admin.namespaces()
+      admin
+          .namespaces()
           .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
           .serverSideApply();
     }
@@ -64,7 +65,9 @@ class OperatorRbacIT {
   <T extends HasMetadata> T awaitOwned(Class<T> type, String name) {
     return await()
         .atMost(WAIT)
-        .until(() -> admin.resources(type).inNamespace(NAMESPACE).withName(name).get(), r -> r != null);
+        .until(
+            () -> admin.resources(type).inNamespace(NAMESPACE).withName(name).get(),
+            r -> r != null);
   }
 
   @Test
@@ -75,33 +78,59 @@ class OperatorRbacIT {
     awaitOwned(ConfigMap.class, "least-config");
     awaitOwned(PodDisruptionBudget.class, "least");
     HybridModel model =
-        await().atMost(WAIT).until(
-            () -> admin.resources(HybridModel.class).inNamespace(NAMESPACE).withName("least").get(),
-            m -> m.getStatus() != null && Conditions.find(m.getStatus().getConditions(), Conditions.READY) != null);
+        await()
+            .atMost(WAIT)
+            .until(
+                () ->
+                    admin
+                        .resources(HybridModel.class)
+                        .inNamespace(NAMESPACE)
+                        .withName("least")
+                        .get(),
+                m ->
+                    m.getStatus() != null
+                        && Conditions.find(m.getStatus().getConditions(), Conditions.READY)
+                            != null);
     assertEquals("all-fa,turbo", model.getStatus().getPlacementNames());
 
     // The rejection path writes an Event: also covered by the role.
     model.getSpec().getPlacements().get(1).setLayers("fa,gdn*2");
     admin.resource(model).inNamespace(NAMESPACE).update();
-    await().atMost(WAIT).until(
-        () -> admin.v1().events().inNamespace(NAMESPACE).withField("involvedObject.name", "least")
-            .list().getItems().stream().anyMatch(e -> "InvalidSpec".equals(e.getReason())));
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                admin
+                    .v1()
+                    .events()
+                    .inNamespace(NAMESPACE)
+                    .withField("involvedObject.name", "least")
+                    .list()
+                    .getItems()
+                    .stream()
+                    .anyMatch(e -> "InvalidSpec".equals(e.getReason())));
   }
 
   @Test
   void cannotTouchWhatItDoesNotNeed() {
     KubernetesClientException secrets =
-        assertThrows(KubernetesClientException.class,
+        assertThrows(
+            KubernetesClientException.class,
             () -> asOperator.secrets().inNamespace(NAMESPACE).list());
     assertEquals(403, secrets.getCode());
     KubernetesClientException pods =
-        assertThrows(KubernetesClientException.class,
-            () -> asOperator.pods().inNamespace(NAMESPACE).list());
+        assertThrows(
+            KubernetesClientException.class, () -> asOperator.pods().inNamespace(NAMESPACE).list());
     assertEquals(403, pods.getCode());
     KubernetesClientException spec =
-        assertThrows(KubernetesClientException.class,
-            () -> asOperator.resources(HybridModel.class).inNamespace(NAMESPACE)
-                .resource(TestingModels.apriel("forged")).create());
+        assertThrows(
+            KubernetesClientException.class,
+            () ->
+                asOperator
+                    .resources(HybridModel.class)
+                    .inNamespace(NAMESPACE)
+                    .resource(TestingModels.apriel("forged"))
+                    .create());
     assertTrue(spec.getCode() == 403, spec.getMessage());
   }
 }

@@ -14,8 +14,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Reconciles N HybridModels (default 200) on a real API server and prints reconcile latency
- * percentiles, the operator's heap, and ratios to a plain API round trip measured in the same
- * run. Run with operator/bench.sh; not a test, nothing is asserted.
+ * percentiles, the operator's heap, and ratios to a plain API round trip measured in the same run.
+ * Run with operator/bench.sh; not a test, nothing is asserted.
  */
 public final class ReconcileBenchmark {
   /** Reconciler that records how long each reconcile (workflow and status included) takes. */
@@ -50,7 +50,8 @@ public final class ReconcileBenchmark {
     TestingControlPlane plane = TestingControlPlane.get();
     KubernetesClient admin = plane.adminClient();
     TestingModels.applyCrd(admin);
-    admin.namespaces()
+    admin
+        .namespaces()
         .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
         .serverSideApply();
 
@@ -93,37 +94,58 @@ public final class ReconcileBenchmark {
     long heapAfter = usedHeapAfterGc();
 
     double getP50 = percentile(gets, 50);
-    System.out.printf("HybridModels: %d, API server %s, %d cores%n", count, TestingControlPlane.VERSION,
-        Runtime.getRuntime().availableProcessors());
-    System.out.printf("API GET round trip: p50 %.2f ms, p99 %.2f ms%n", getP50, percentile(gets, 99));
+    System.out.printf(
+        "HybridModels: %d, API server %s, %d cores%n",
+        count, TestingControlPlane.VERSION, Runtime.getRuntime().availableProcessors());
+    System.out.printf(
+        "API GET round trip: p50 %.2f ms, p99 %.2f ms%n", getP50, percentile(gets, 99));
     report("create", createPhase, (created - t0), (settled - t0), count, getP50);
     report("spec change", updatePhase, 0, (updated - t1), count, getP50);
-    System.out.printf("operator heap after GC: %.1f MiB before start, %.1f MiB with %d models"
+    System.out.printf(
+        "operator heap after GC: %.1f MiB before start, %.1f MiB with %d models"
             + " (%.1f KiB per model incl. informer caches of 5 kinds)%n",
-        heapBefore / 1048576.0, heapAfter / 1048576.0, count,
+        heapBefore / 1048576.0,
+        heapAfter / 1048576.0,
+        count,
         (heapAfter - heapBefore) / 1024.0 / count);
     operator.stop();
     admin.close();
   }
 
-  static void report(String phase, List<Long> nanos, long submitNanos, long settleNanos, int count,
+  static void report(
+      String phase,
+      List<Long> nanos,
+      long submitNanos,
+      long settleNanos,
+      int count,
       double getP50) {
     System.out.printf(
         "%s: %d reconciles for %d models, reconcile p50 %.2f ms, p95 %.2f ms, p99 %.2f ms,"
             + " max %.2f ms (p99 = %.1fx a GET); all observed after %.2f s (%.1f models/s)%n",
-        phase, nanos.size(), count, percentile(nanos, 50), percentile(nanos, 95),
-        percentile(nanos, 99), percentile(nanos, 100), percentile(nanos, 99) / getP50,
-        settleNanos / 1e9, count / (settleNanos / 1e9));
+        phase,
+        nanos.size(),
+        count,
+        percentile(nanos, 50),
+        percentile(nanos, 95),
+        percentile(nanos, 99),
+        percentile(nanos, 100),
+        percentile(nanos, 99) / getP50,
+        settleNanos / 1e9,
+        count / (settleNanos / 1e9));
   }
 
-  static void awaitObservedGeneration(KubernetesClient client, String ns, int count, long generation)
-      throws InterruptedException {
+  static void awaitObservedGeneration(
+      KubernetesClient client, String ns, int count, long generation) throws InterruptedException {
     long deadline = System.nanoTime() + 600_000_000_000L;
     while (System.nanoTime() < deadline) {
-      long done = client.resources(HybridModel.class).inNamespace(ns).list().getItems().stream()
-          .filter(m -> m.getStatus() != null && m.getStatus().getObservedGeneration() != null
-              && m.getStatus().getObservedGeneration() >= generation)
-          .count();
+      long done =
+          client.resources(HybridModel.class).inNamespace(ns).list().getItems().stream()
+              .filter(
+                  m ->
+                      m.getStatus() != null
+                          && m.getStatus().getObservedGeneration() != null
+                          && m.getStatus().getObservedGeneration() >= generation)
+              .count();
       if (done == count) {
         return;
       }

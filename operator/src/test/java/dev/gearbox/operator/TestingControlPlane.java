@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
  * .ci/control-plane.sh), plus an optional kube-controller-manager running only the garbage
  * collector, so owner-reference deletion happens as in a real cluster.
  *
- * <p>Deployments get no pods here (no deployment controller, scheduler or kubelet); tests that
- * need ready pods write the Deployment status themselves, like a kubelet would.
+ * <p>Deployments get no pods here (no deployment controller, scheduler or kubelet); tests that need
+ * ready pods write the Deployment status themselves, like a kubelet would.
  */
 final class TestingControlPlane {
   static final String VERSION = System.getProperty("gearbox.k8s.version", "1.34.4");

@@ -69,7 +69,8 @@ final class TestingModels {
 
   /** Path of the committed, generated CRD. */
   static Path crdFile() {
-    return Path.of(System.getProperty("gearbox.crd.file", "../crds/hybridmodels.gearbox.dev-v1.yml"));
+    return Path.of(
+        System.getProperty("gearbox.crd.file", "../crds/hybridmodels.gearbox.dev-v1.yml"));
   }
 
   /** Applies the committed CRD and waits until the API server serves it. */
@@ -88,7 +89,8 @@ final class TestingModels {
             c ->
                 c.getStatus() != null
                     && c.getStatus().getConditions().stream()
-                        .anyMatch(k -> "Established".equals(k.getType()) && "True".equals(k.getStatus())),
+                        .anyMatch(
+                            k -> "Established".equals(k.getType()) && "True".equals(k.getStatus())),
             30,
             TimeUnit.SECONDS);
   }

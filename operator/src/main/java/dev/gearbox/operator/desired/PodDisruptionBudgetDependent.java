@@ -9,8 +9,8 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernete
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /**
- * Lets node drains evict one serving pod at a time, so a drain never takes a model fully down
- * while more than one replica runs.
+ * Lets node drains evict one serving pod at a time, so a drain never takes a model fully down while
+ * more than one replica runs.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
 public class PodDisruptionBudgetDependent

@@ -69,7 +69,12 @@ class DesiredResourcesTest {
   }
 
   static String hash(HybridModel model) throws Exception {
-    return deployment(model).getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.CONFIG_HASH);
+    return deployment(model)
+        .getSpec()
+        .getTemplate()
+        .getMetadata()
+        .getAnnotations()
+        .get(Labels.CONFIG_HASH);
   }
 
   @Test
@@ -133,7 +138,9 @@ class DesiredResourcesTest {
     Map<String, String> labels = d.getSpec().getTemplate().getMetadata().getLabels();
     assertEquals("ml", labels.get("team"));
     assertEquals("m", labels.get(Labels.INSTANCE));
-    assertEquals("H100", d.getSpec().getTemplate().getSpec().getNodeSelector().get("nvidia.com/gpu.product"));
+    assertEquals(
+        "H100",
+        d.getSpec().getTemplate().getSpec().getNodeSelector().get("nvidia.com/gpu.product"));
   }
 
   @Test
@@ -156,9 +163,13 @@ class DesiredResourcesTest {
     HybridModel model = model("pvc://models/apriel", "fa*2", "fa,gdn");
     ResolvedSpec resolved = SpecResolver.resolve(model.getSpec());
     Map<String, String> files = ServingConfig.files(model, resolved);
-    assertTrue(files.get(ServingConfig.PLACEMENTS_FILE).contains("\"mixers\" : [ \"attention\", \"gdn\" ]"),
+    assertTrue(
+        files
+            .get(ServingConfig.PLACEMENTS_FILE)
+            .contains("\"mixers\" : [ \"attention\", \"gdn\" ]"),
         files.get(ServingConfig.PLACEMENTS_FILE));
-    assertTrue(files.get(ServingConfig.ROUTER_FILE).contains("\"default\" : \"p0\""),
+    assertTrue(
+        files.get(ServingConfig.ROUTER_FILE).contains("\"default\" : \"p0\""),
         files.get(ServingConfig.ROUTER_FILE));
   }
 }

@@ -33,7 +33,11 @@ class PlacementFiguresTest {
     assertEquals(4096, PlacementFigures.attentionBytesPerToken(shape));
     PlacementStatus status =
         PlacementFigures.of(
-            placement(MixerKind.FULL_ATTENTION, MixerKind.SLIDING_WINDOW, MixerKind.GATED_DELTANET, MixerKind.FULL_ATTENTION),
+            placement(
+                MixerKind.FULL_ATTENTION,
+                MixerKind.SLIDING_WINDOW,
+                MixerKind.GATED_DELTANET,
+                MixerKind.FULL_ATTENTION),
             shape);
     assertEquals(2 * 4096L, status.kvBytesPerToken());
   }
@@ -42,7 +46,11 @@ class PlacementFiguresTest {
   void relativeCostIsTheMeanOfTheTalksTable() {
     PlacementStatus status =
         PlacementFigures.of(
-            placement(MixerKind.FULL_ATTENTION, MixerKind.SLIDING_WINDOW, MixerKind.GATED_DELTANET, MixerKind.KIMI_DELTA),
+            placement(
+                MixerKind.FULL_ATTENTION,
+                MixerKind.SLIDING_WINDOW,
+                MixerKind.GATED_DELTANET,
+                MixerKind.KIMI_DELTA),
             null);
     assertEquals((1.00 + 0.16 + 0.09 + 0.11) / 4, status.relativeCost(), 1e-3);
     assertNull(status.kvBytesPerToken(), "no shape, no byte figures");

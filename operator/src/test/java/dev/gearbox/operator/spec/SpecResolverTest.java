@@ -53,7 +53,11 @@ class SpecResolverTest {
     explicit.setMixers(List.of("attention", "GDN", "swa", "mamba"));
     ResolvedPlacement p = SpecResolver.resolve(spec(explicit)).placements().getFirst();
     assertEquals(
-        List.of(MixerKind.FULL_ATTENTION, MixerKind.GATED_DELTANET, MixerKind.SLIDING_WINDOW, MixerKind.MAMBA),
+        List.of(
+            MixerKind.FULL_ATTENTION,
+            MixerKind.GATED_DELTANET,
+            MixerKind.SLIDING_WINDOW,
+            MixerKind.MAMBA),
         p.kinds());
     assertEquals("attention,gdn,swa,mamba", p.pattern());
   }
@@ -74,9 +78,11 @@ class SpecResolverTest {
   @Test
   void patternSyntaxErrorsCarryTheParserPosition() {
     InvalidSpecException e =
-        assertThrows(InvalidSpecException.class, () -> SpecResolver.resolve(spec(pattern("a", "fa*"))));
+        assertThrows(
+            InvalidSpecException.class, () -> SpecResolver.resolve(spec(pattern("a", "fa*"))));
     assertEquals("spec.placements[0].layers", e.field());
-    assertEquals(true, e.getMessage().contains("expected a repeat count after '*'"), e.getMessage());
+    assertEquals(
+        true, e.getMessage().contains("expected a repeat count after '*'"), e.getMessage());
   }
 
   @Test
@@ -99,7 +105,8 @@ class SpecResolverTest {
     shape.setKvHeads(8);
     shape.setHeadDim(128);
     spec.getModel().setShape(shape);
-    InvalidSpecException e = assertThrows(InvalidSpecException.class, () -> SpecResolver.resolve(spec));
+    InvalidSpecException e =
+        assertThrows(InvalidSpecException.class, () -> SpecResolver.resolve(spec));
     assertEquals("spec.model.shape.layers", e.field());
   }
 
@@ -109,7 +116,8 @@ class SpecResolverTest {
     RoutingSpec routing = new RoutingSpec();
     routing.setDefaultPlacement("b");
     spec.setRouting(routing);
-    InvalidSpecException e = assertThrows(InvalidSpecException.class, () -> SpecResolver.resolve(spec));
+    InvalidSpecException e =
+        assertThrows(InvalidSpecException.class, () -> SpecResolver.resolve(spec));
     assertEquals("spec.routing.default", e.field());
   }
 

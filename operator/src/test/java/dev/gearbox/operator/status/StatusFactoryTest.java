@@ -39,10 +39,19 @@ class StatusFactoryTest {
 
   static Deployment deployment(int ready) {
     return new DeploymentBuilder()
-        .withNewMetadata().withName("m").withGeneration(1L).endMetadata()
-        .withNewSpec().withReplicas(1).endSpec()
-        .withNewStatus().withObservedGeneration(1L).withReplicas(1).withUpdatedReplicas(1)
-        .withReadyReplicas(ready).endStatus()
+        .withNewMetadata()
+        .withName("m")
+        .withGeneration(1L)
+        .endMetadata()
+        .withNewSpec()
+        .withReplicas(1)
+        .endSpec()
+        .withNewStatus()
+        .withObservedGeneration(1L)
+        .withReplicas(1)
+        .withUpdatedReplicas(1)
+        .withReadyReplicas(ready)
+        .endStatus()
         .build();
   }
 
@@ -61,9 +70,11 @@ class StatusFactoryTest {
     m.setStatus(StatusFactory.compute(m, r, null, deployment(0), T0));
     HybridModelStatus later = StatusFactory.compute(m, r, null, deployment(1), T1);
     assertEquals("True", Conditions.find(later.getConditions(), Conditions.READY).getStatus());
-    assertEquals("2026-01-01T00:05:00Z",
+    assertEquals(
+        "2026-01-01T00:05:00Z",
         Conditions.find(later.getConditions(), Conditions.READY).getLastTransitionTime());
-    assertEquals("2026-01-01T00:00:00Z",
+    assertEquals(
+        "2026-01-01T00:00:00Z",
         Conditions.find(later.getConditions(), Conditions.DEGRADED).getLastTransitionTime());
   }
 
@@ -89,9 +100,15 @@ class StatusFactoryTest {
     HybridModel m = model();
     ResolvedSpec r = SpecResolver.resolve(m.getSpec());
     Deployment d = deployment(0);
-    d.getStatus().setConditions(List.of(new io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder()
-        .withType("Progressing").withStatus("False").withReason("ProgressDeadlineExceeded")
-        .withMessage("ReplicaSet has timed out progressing").build()));
+    d.getStatus()
+        .setConditions(
+            List.of(
+                new io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder()
+                    .withType("Progressing")
+                    .withStatus("False")
+                    .withReason("ProgressDeadlineExceeded")
+                    .withMessage("ReplicaSet has timed out progressing")
+                    .build()));
     HybridModelStatus status = StatusFactory.compute(m, r, null, d, T0);
     var degraded = Conditions.find(status.getConditions(), Conditions.DEGRADED);
     assertEquals("True", degraded.getStatus());
