@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gearbox.crds.HybridModel;
+import dev.gearbox.operator.process.OperatorSettings;
 import dev.gearbox.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -16,6 +17,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import java.io.FileInputStream;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -51,7 +53,19 @@ class OperatorRbacIT {
       admin.load(in).serverSideApply();
     }
     asOperator = plane.clientAs("gearbox-system", "gearbox-operator");
-    operator = new Operator(o -> o.withKubernetesClient(asOperator));
+    // Leader election on, as the chart runs it: the Lease rules are part of what is proven.
+    operator =
+        new Operator(
+            o ->
+                o.withKubernetesClient(asOperator)
+                    .withLeaderElectionConfiguration(
+                        // In production losing the lease exits the process; here the test
+                        // JVM must survive operator.stop().
+                        LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
+                                OperatorSettings.LEASE_NAME)
+                            .withLeaseNamespace("gearbox-system")
+                            .withExitOnStopLeading(false)
+                            .build()));
     operator.register(new HybridModelReconciler());
     operator.start();
   }
@@ -109,6 +123,22 @@ class OperatorRbacIT {
                     .getItems()
                     .stream()
                     .anyMatch(e -> "InvalidSpec".equals(e.getReason())));
+  }
+
+  @Test
+  void holdsTheLeaderLease() {
+    var lease =
+        await()
+            .atMost(WAIT)
+            .until(
+                () ->
+                    admin
+                        .leases()
+                        .inNamespace("gearbox-system")
+                        .withName(OperatorSettings.LEASE_NAME)
+                        .get(),
+                l -> l != null && l.getSpec().getHolderIdentity() != null);
+    assertTrue(lease.getSpec().getLeaseDurationSeconds() > 0);
   }
 
   @Test
