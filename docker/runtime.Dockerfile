@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1.7
-# The model server image (the chart's workloadImages.runtime): loads one checkpoint and
+# The model server image (the HybridModel spec.images.runtime default): loads one checkpoint and
 # serves every placement over gRPC. Based on the CUDA runtime so the GPU backend (JCuda)
 # finds libcudart/cuBLAS; the host's driver is injected by the NVIDIA container toolkit.
 # On a node without a GPU the same image runs the CPU backend.

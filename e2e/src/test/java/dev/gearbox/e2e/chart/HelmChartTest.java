@@ -62,21 +62,26 @@ class HelmChartTest {
   }
 
   @Test
-  void operatorIsToldWhichImagesAndNamespacesToUse() {
+  void operatorIsToldItsNamespacesAndPorts() {
     Map<String, String> env =
         env(
-            render(
-                    Map.of(
-                        "workloadImages.runtime.tag", "1.2.3",
-                        "workloadImages.router.repository", "registry.local/router"))
+            render(Map.of("image.tag", "1.2.3", "metrics.port", 9100))
                 .get("Deployment", "gb-gearbox-operator"));
     assertAll(
-        () -> assertEquals("ghcr.io/gearbox-dev/gearbox-runtime:1.2.3", env.get("GEARBOX_RUNTIME_IMAGE")),
-        () -> assertEquals("registry.local/router:0.1.0", env.get("GEARBOX_ROUTER_IMAGE")),
         // Cluster scope: an empty list means "watch every namespace".
         () -> assertEquals("", env.get("GEARBOX_WATCH_NAMESPACES")),
-        () -> assertEquals("8080", env.get("GEARBOX_METRICS_PORT")),
-        () -> assertEquals("8081", env.get("GEARBOX_HEALTH_PORT")));
+        () -> assertEquals("9100", env.get("GEARBOX_METRICS_PORT")),
+        () -> assertEquals("8081", env.get("GEARBOX_HEALTH_PORT")),
+        () -> assertEquals("true", env.get("GEARBOX_LEADER_ELECTION")));
+  }
+
+  @Test
+  void imageTagOverridesTheAppVersion() {
+    JsonNode container =
+        render(Map.of("image.tag", "1.2.3"))
+            .get("Deployment", "gb-gearbox-operator")
+            .path("spec").path("template").path("spec").path("containers").get(0);
+    assertEquals("ghcr.io/gearbox-dev/gearbox-operator:1.2.3", container.path("image").asText());
   }
 
   @Test

@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1.7
-# The routing sidecar image (the chart's workloadImages.router): OpenAI-compatible HTTP
+# The routing sidecar image (the HybridModel spec.images.router default): OpenAI-compatible HTTP
 # front that picks a placement per request and calls the runtime over gRPC.
 #
-#   docker build -f docker/router.Dockerfile -t ghcr.io/gearbox-dev/gearbox-router:0.1.0 .
+#   docker build -f docker/routing.Dockerfile -t ghcr.io/gearbox-dev/gearbox-routing:0.1.0 .
 FROM maven:3.9-eclipse-temurin-25 AS build
 WORKDIR /src
 COPY . .
@@ -16,7 +16,7 @@ RUN --mount=type=cache,target=/root/.m2 \
 
 FROM eclipse-temurin:21-jre-noble
 ARG MAIN_CLASS=dev.gearbox.routing.RouterMain
-LABEL org.opencontainers.image.title="gearbox-router" \
+LABEL org.opencontainers.image.title="gearbox-routing" \
       org.opencontainers.image.description="Gearbox routing sidecar (OpenAI-compatible, placement policy)" \
       org.opencontainers.image.source="https://github.com/gearbox-dev/gearbox"
 COPY --from=build /out/lib /app/lib
