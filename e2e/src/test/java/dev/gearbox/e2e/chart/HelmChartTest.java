@@ -191,12 +191,16 @@ class HelmChartTest {
                 "metrics.serviceMonitor.labels.release", "kube-prometheus",
                 "metrics.serviceMonitor.interval", "15s"));
     ObjectNode operator = chart.get("ServiceMonitor", "gb-gearbox-operator");
-    ObjectNode models = chart.get("ServiceMonitor", "gb-gearbox-models");
+    ObjectNode models = chart.get("PodMonitor", "gb-gearbox-models");
     assertEquals("kube-prometheus", operator.path("metadata").path("labels").path("release").asText());
     assertEquals("15s", operator.path("spec").path("endpoints").get(0).path("interval").asText());
+    // The operator labels serving pods this way (operator/.../desired/Labels).
     assertEquals(
-        "gearbox.dev/component",
-        models.path("spec").path("selector").path("matchExpressions").get(0).path("key").asText());
+        "gearbox-operator",
+        models.path("spec").path("selector").path("matchLabels").path("app.kubernetes.io/managed-by").asText());
+    assertEquals(
+        "hybridmodel",
+        models.path("spec").path("podMetricsEndpoints").get(0).path("relabelings").get(0).path("targetLabel").asText());
     assertTrue(models.path("spec").path("namespaceSelector").path("any").asBoolean());
   }
 
