@@ -1,0 +1,109 @@
+package dev.gearbox.operator;
+
+import dev.gearbox.crds.HybridModel;
+import dev.gearbox.crds.HybridModelStatus;
+import dev.gearbox.operator.desired.ConfigMapDependent;
+import dev.gearbox.operator.desired.DeploymentDependent;
+import dev.gearbox.operator.desired.PodDisruptionBudgetDependent;
+import dev.gearbox.operator.desired.Resolved;
+import dev.gearbox.operator.desired.ServiceDependent;
+import dev.gearbox.operator.spec.InvalidSpecException;
+import dev.gearbox.operator.spec.ResolvedSpec;
+import dev.gearbox.operator.spec.SpecResolver;
+import dev.gearbox.operator.status.Conditions;
+import dev.gearbox.operator.status.Events;
+import dev.gearbox.operator.status.StatusFactory;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import java.time.Clock;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Level-triggered reconciler of HybridModels: checks the spec, applies the serving resources as
+ * one workflow, and reports status.
+ *
+ * <p>The workflow runs only for a spec that resolves. A spec that does not leaves the running
+ * resources untouched (the last good configuration keeps serving), sets Degraded with the reason
+ * and records one Warning event; it is not retried, since only a new spec can fix it.
+ */
+@ControllerConfiguration(name = HybridModelReconciler.NAME)
+@Workflow(
+    explicitInvocation = true,
+    dependents = {
+      @Dependent(name = "config", type = ConfigMapDependent.class),
+      @Dependent(name = "deployment", type = DeploymentDependent.class, dependsOn = "config"),
+      @Dependent(name = "service", type = ServiceDependent.class),
+      @Dependent(name = "pdb", type = PodDisruptionBudgetDependent.class)
+    })
+public class HybridModelReconciler implements Reconciler<HybridModel> {
+  public static final String NAME = "hybridmodel";
+  private static final Logger log = LoggerFactory.getLogger(HybridModelReconciler.class);
+
+  private final Clock clock;
+
+  public HybridModelReconciler() {
+    this(Clock.systemUTC());
+  }
+
+  public HybridModelReconciler(Clock clock) {
+    this.clock = clock;
+  }
+
+  @Override
+  public UpdateControl<HybridModel> reconcile(HybridModel model, Context<HybridModel> context) {
+    ResolvedSpec resolved = null;
+    InvalidSpecException invalid = null;
+    try {
+      resolved = SpecResolver.resolve(model.getSpec());
+    } catch (InvalidSpecException e) {
+      invalid = e;
+    }
+    if (resolved != null) {
+      Resolved.put(context, resolved);
+      context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+    }
+    Deployment deployment = context.getSecondaryResource(Deployment.class).orElse(null);
+    HybridModelStatus status =
+        StatusFactory.compute(model, resolved, invalid, deployment, clock.instant());
+
+    if (invalid != null && isNewRejection(model.getStatus(), status)) {
+      log.info("rejected {}/{}: {}", namespace(model), name(model), invalid.getMessage());
+      Events.warn(context.getClient(), model, "InvalidSpec", invalid.getMessage(), clock.instant());
+    }
+    if (status.equals(model.getStatus())) {
+      return UpdateControl.noUpdate();
+    }
+    HybridModel patch = new HybridModel();
+    patch.setMetadata(
+        new ObjectMetaBuilder().withName(name(model)).withNamespace(namespace(model)).build());
+    patch.setStatus(status);
+    return UpdateControl.patchStatus(patch);
+  }
+
+  /** True when the Degraded/InvalidSpec condition is new or says something new. */
+  private static boolean isNewRejection(HybridModelStatus previous, HybridModelStatus next) {
+    Condition before =
+        previous == null ? null : Conditions.find(previous.getConditions(), Conditions.DEGRADED);
+    Condition after = Conditions.find(next.getConditions(), Conditions.DEGRADED);
+    return before == null
+        || !"True".equals(before.getStatus())
+        || !Objects.equals(before.getMessage(), after.getMessage());
+  }
+
+  private static String name(HybridModel model) {
+    return model.getMetadata().getName();
+  }
+
+  private static String namespace(HybridModel model) {
+    return model.getMetadata().getNamespace();
+  }
+}

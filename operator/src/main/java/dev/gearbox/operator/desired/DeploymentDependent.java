@@ -1,0 +1,49 @@
+package dev.gearbox.operator.desired;
+
+import dev.gearbox.crds.HybridModel;
+import dev.gearbox.operator.spec.ResolvedSpec;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+
+/** The Deployment of serving pods (runtime + routing sidecar). */
+public class DeploymentDependent extends CRUDKubernetesDependentResource<Deployment, HybridModel> {
+
+  public DeploymentDependent() {
+    super(Deployment.class);
+  }
+
+  @Override
+  protected Deployment desired(HybridModel model, Context<HybridModel> context) {
+    return build(model, Resolved.of(context));
+  }
+
+  /** Pure function of the model and its resolved spec. */
+  public static Deployment build(HybridModel model, ResolvedSpec resolved) {
+    String configHash = ServingConfig.hash(ServingConfig.files(model, resolved));
+    return new DeploymentBuilder()
+        .withNewMetadata()
+        .withName(Labels.deploymentName(model))
+        .withNamespace(model.getMetadata().getNamespace())
+        .withLabels(Labels.common(model))
+        .endMetadata()
+        .withNewSpec()
+        .withReplicas(resolved.replicas())
+        .withNewSelector()
+        .withMatchLabels(Labels.selector(model))
+        .endSelector()
+        // A GPU is rarely free for a surge pod, but losing capacity mid-rollout is worse than a
+        // slower rollout: surge one, never go below the desired ready count.
+        .withNewStrategy()
+        .withType("RollingUpdate")
+        .withNewRollingUpdate()
+        .withNewMaxSurge(1)
+        .withNewMaxUnavailable(0)
+        .endRollingUpdate()
+        .endStrategy()
+        .withTemplate(ServingPod.template(model, resolved, configHash))
+        .endSpec()
+        .build();
+  }
+}
