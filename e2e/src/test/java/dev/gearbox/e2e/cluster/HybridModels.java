@@ -118,4 +118,21 @@ public final class HybridModels {
     return left.isEmpty() ? null : "still present: " + left;
   }
 
+
+  /** Phase, node and scheduling message of every pod in {@code namespace}, for failure messages. */
+  public static String podSummary(KubernetesClient client, String namespace) {
+    List<String> lines = new java.util.ArrayList<>();
+    for (Pod pod : client.pods().inNamespace(namespace).list().getItems()) {
+      String scheduling =
+          pod.getStatus().getConditions().stream()
+              .filter(c -> "PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()))
+              .map(c -> " (" + c.getMessage() + ")")
+              .findFirst()
+              .orElse("");
+      lines.add(
+          pod.getMetadata().getName() + " " + pod.getStatus().getPhase() + " on "
+              + pod.getSpec().getNodeName() + scheduling);
+    }
+    return lines.isEmpty() ? "no pods" : String.join("; ", lines);
+  }
 }

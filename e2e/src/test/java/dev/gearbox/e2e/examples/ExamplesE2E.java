@@ -9,6 +9,7 @@ import dev.gearbox.e2e.cluster.CommandResult;
 import dev.gearbox.e2e.cluster.FakeGpuNodes;
 import dev.gearbox.e2e.cluster.GearboxCluster;
 import dev.gearbox.e2e.cluster.HybridModels;
+import dev.gearbox.e2e.cluster.ModelStorage;
 import dev.gearbox.runtime.placement.PlacementPattern;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -52,13 +53,19 @@ class ExamplesE2E {
     String namespace = "ex-" + manifest.getFileName().toString().replace(".yaml", "").toLowerCase(Locale.ROOT);
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
         .serverSideApply();
+    ModelStorage.provide(client, namespace);
 
     CommandResult applied = gearbox.cluster().apply(manifest, namespace);
     assertTrue(applied.ok(), () -> manifest.getFileName() + " no longer applies: " + applied.stderr());
 
     gearbox.await(
         namespace + "/" + name + " Ready", READY_TIMEOUT,
-        () -> HybridModels.notReady(HybridModels.get(client, namespace, name)));
+        () -> {
+          String notReady = HybridModels.notReady(HybridModels.get(client, namespace, name));
+          return notReady == null
+              ? null
+              : notReady + "; pods: " + HybridModels.podSummary(client, namespace);
+        });
     JsonNode model = HybridModels.get(client, namespace, name);
 
     // One status entry per placement, in spec order, with figures from the resolved layers.
@@ -101,6 +108,7 @@ class ExamplesE2E {
         "everything of " + namespace + "/" + name + " deleted", Duration.ofSeconds(60),
         () -> leftovers(namespace));
     client.namespaces().withName(namespace).delete();
+    ModelStorage.release(client, namespace);
   }
 
   private String leftovers(String namespace) {

@@ -10,6 +10,7 @@ import dev.gearbox.e2e.cluster.ClusterExtension;
 import dev.gearbox.e2e.cluster.CommandResult;
 import dev.gearbox.e2e.cluster.GearboxCluster;
 import dev.gearbox.e2e.cluster.HybridModels;
+import dev.gearbox.e2e.cluster.ModelStorage;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -52,6 +53,7 @@ class LifecycleE2E {
     client.namespaces()
         .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
         .serverSideApply();
+    ModelStorage.provide(client, NS);
     gearbox.cluster()
         .apply(RepoPaths.examples().resolve("apriel2-supernet.yaml"), NS)
         .orThrow();
@@ -170,8 +172,10 @@ class LifecycleE2E {
     assertEquals(deploymentBefore.getMetadata().getGeneration(), deployment().getMetadata().getGeneration());
 
     // Fixing the spec clears Degraded.
+    // all-fa, swa-mix, turbo-8x, kda-mix, broken: the "test" op guards the index.
     kubectl("patch", "hybridmodel/" + NAME, "--type=json",
-            "-p", "[{\"op\":\"remove\",\"path\":\"/spec/placements/3\"}]")
+            "-p", "[{\"op\":\"test\",\"path\":\"/spec/placements/4/name\",\"value\":\"broken\"},"
+                + "{\"op\":\"remove\",\"path\":\"/spec/placements/4\"}]")
         .orThrow();
     gearbox.await(
         "Degraded=False after the fix", TIMEOUT,
@@ -179,6 +183,9 @@ class LifecycleE2E {
           JsonNode condition = HybridModels.condition(model(), "Degraded");
           return "False".equals(condition.path("status").asText()) ? null : "Degraded " + condition;
         });
+    assertEquals(
+        List.of("all-fa", "swa-mix", "turbo-8x", "kda-mix"),
+        HybridModels.statusPlacementNames(model()));
   }
 
   @Test
@@ -189,6 +196,7 @@ class LifecycleE2E {
         "everything of " + NS + "/" + NAME + " deleted", Duration.ofSeconds(60),
         () -> HybridModels.leftovers(client, NS));
     client.namespaces().withName(NS).delete();
+    ModelStorage.release(client, NS);
   }
 
   private void awaitReadyAndRolledOut(int replicas) {
@@ -198,7 +206,7 @@ class LifecycleE2E {
           JsonNode model = model();
           String notReady = HybridModels.notReady(model);
           if (notReady != null) {
-            return notReady;
+            return notReady + "; pods: " + HybridModels.podSummary(client, NS);
           }
           Deployment deployment = deployment();
           var status = deployment.getStatus();
