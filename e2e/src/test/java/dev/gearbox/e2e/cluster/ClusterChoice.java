@@ -51,6 +51,15 @@ public final class ClusterChoice {
   }
 
   private static boolean dockerAvailable() {
+    // Asking Testcontainers costs seconds and logs errors; skip it when nothing could answer.
+    boolean configured =
+        System.getenv("DOCKER_HOST") != null
+            || java.nio.file.Files.exists(java.nio.file.Path.of("/var/run/docker.sock"))
+            || java.nio.file.Files.exists(
+                java.nio.file.Path.of(System.getProperty("user.home"), ".testcontainers.properties"));
+    if (!configured) {
+      return false;
+    }
     try {
       return DockerClientFactory.instance().isDockerAvailable();
     } catch (RuntimeException e) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gearbox.e2e.RepoPaths;
 import dev.gearbox.e2e.cluster.ClusterExtension;
 import dev.gearbox.e2e.cluster.CommandResult;
 import dev.gearbox.e2e.cluster.FakeGpuNodes;
@@ -113,5 +114,23 @@ class ExamplesE2E {
 
   private String leftovers(String namespace) {
     return HybridModels.leftovers(client, namespace);
+  }
+
+  @org.junit.jupiter.api.Test
+  void aMisspeltFieldMakesTheApplyFail(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    // Proves the check above has teeth: without strict validation the API server would drop
+    // the unknown field and an outdated example would still "apply".
+    String minimal = java.nio.file.Files.readString(RepoPaths.examples().resolve("minimal.yaml"));
+    String misspelt = minimal.replace("  placements:", "  placement:");
+    assertTrue(!misspelt.equals(minimal), "minimal.yaml has no 'placements:' line to misspell");
+    Path manifest = dir.resolve("misspelt.yaml");
+    java.nio.file.Files.writeString(manifest, misspelt);
+    String namespace = "ex-misspelt";
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+        .serverSideApply();
+    CommandResult applied = gearbox.cluster().apply(manifest, namespace);
+    assertTrue(!applied.ok(), "a manifest with spec.placement (misspelt) must not apply");
+    assertTrue(applied.stderr().contains("placement"), applied.stderr());
+    client.namespaces().withName(namespace).delete();
   }
 }
