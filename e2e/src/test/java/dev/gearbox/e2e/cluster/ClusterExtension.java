@@ -1,7 +1,7 @@
 package dev.gearbox.e2e.cluster;
 
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -10,13 +10,19 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * Gives every e2e class the same {@link GearboxCluster}, started on first use and stopped
  * when the test run ends; skips the suite only where it may (no cluster possible, CI unset).
  */
-public final class ClusterExtension implements BeforeAllCallback, ParameterResolver {
+public final class ClusterExtension implements ExecutionCondition, ParameterResolver {
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(ClusterExtension.class);
 
+  /** Runs before the test class is even instantiated, so a skip is a clean skip. */
   @Override
-  public void beforeAll(ExtensionContext context) {
-    cluster(context);
+  public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+    try {
+      cluster(context);
+      return ConditionEvaluationResult.enabled("cluster: " + cluster(context).cluster().description());
+    } catch (ClusterChoice.Unavailable unavailable) {
+      return ConditionEvaluationResult.disabled(unavailable.getMessage());
+    }
   }
 
   @Override
@@ -33,17 +39,13 @@ public final class ClusterExtension implements BeforeAllCallback, ParameterResol
     ExtensionContext.Store store = context.getRoot().getStore(NAMESPACE);
     Object failure = store.get("failure");
     if (failure instanceof ClusterChoice.Unavailable unavailable) {
-      Assumptions.abort(unavailable.getMessage());
+      throw unavailable;
     } else if (failure instanceof RuntimeException earlier) {
       throw new IllegalStateException("the e2e cluster failed to start earlier", earlier);
     }
     try {
       return store.getOrComputeIfAbsent(
           GearboxCluster.class, key -> GearboxCluster.start(), GearboxCluster.class);
-    } catch (ClusterChoice.Unavailable unavailable) {
-      store.put("failure", unavailable);
-      Assumptions.abort(unavailable.getMessage());
-      throw unavailable;
     } catch (RuntimeException e) {
       store.put("failure", e);
       throw e;
