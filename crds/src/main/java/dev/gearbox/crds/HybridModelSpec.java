@@ -1,6 +1,7 @@
 package dev.gearbox.crds;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
@@ -36,11 +37,8 @@ import java.util.List;
     message = "routing.underKvPressure.shiftTo must name one of spec.placements",
     fieldPath = ".routing")
 @ValidationRule(
-    value =
-        "!has(self.replicas) || !has(self.scaling)"
-            + " || (self.replicas >= self.scaling.minReplicas"
-            + " && self.replicas <= self.scaling.maxReplicas)",
-    message = "spec.replicas must lie within scaling.minReplicas..scaling.maxReplicas",
+    value = "self.replicas <= self.scaling.maxReplicas",
+    message = "spec.replicas must not exceed scaling.maxReplicas",
     fieldPath = ".replicas")
 public class HybridModelSpec {
   @Required
@@ -58,15 +56,17 @@ public class HybridModelSpec {
   @JsonPropertyDescription("Latency objectives.")
   private SloSpec slo;
 
+  @Default("{}")
   @JsonPropertyDescription("Replica bounds and autoscaling target.")
   private ScalingSpec scaling;
 
   @SpecReplicas
+  @Default("1")
   @Min(0)
   @Max(1000)
   @JsonPropertyDescription(
-      "Serving pods wanted now; written by kubectl scale / HPA through /scale. Defaults to"
-          + " scaling.minReplicas.")
+      "Serving pods wanted now; written by kubectl scale / HPA through /scale. The operator"
+          + " runs at least scaling.minReplicas.")
   private Integer replicas;
 
   @JsonPropertyDescription("Staged traffic for changed placements.")

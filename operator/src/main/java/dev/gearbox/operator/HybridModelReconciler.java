@@ -28,8 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Level-triggered reconciler of HybridModels: checks the spec, applies the serving resources as
- * one workflow, and reports status.
+ * Level-triggered reconciler of HybridModels: checks the spec, applies the serving resources as one
+ * workflow, and reports status.
  *
  * <p>The workflow runs only for a spec that resolves. A spec that does not leaves the running
  * resources untouched (the last good configuration keeps serving), sets Degraded with the reason

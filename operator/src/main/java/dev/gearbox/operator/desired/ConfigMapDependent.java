@@ -3,10 +3,13 @@ package dev.gearbox.operator.desired;
 import dev.gearbox.crds.HybridModel;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /** The ConfigMap with the runtime's placements and the router's policy. */
+@KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
 public class ConfigMapDependent extends CRUDKubernetesDependentResource<ConfigMap, HybridModel> {
 
   public ConfigMapDependent() {

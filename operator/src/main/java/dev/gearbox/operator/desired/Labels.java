@@ -10,6 +10,13 @@ public final class Labels {
   public static final String INSTANCE = "app.kubernetes.io/instance";
   public static final String COMPONENT = "app.kubernetes.io/component";
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+
+  /**
+   * Informer selector of the owned resources: the operator caches only what it made, not every
+   * ConfigMap and Deployment of the cluster.
+   */
+  public static final String MANAGED_SELECTOR = MANAGED_BY + "=gearbox-operator";
+
   /** Pod-template annotation whose change rolls the pods when the ConfigMap changes. */
   public static final String CONFIG_HASH = "gearbox.dev/config-hash";
 
@@ -34,7 +41,8 @@ public final class Labels {
   /** The selector as the string form the /scale subresource reports. */
   public static String selectorString(HybridModel model) {
     StringBuilder out = new StringBuilder();
-    selector(model).forEach((k, v) -> out.append(out.isEmpty() ? "" : ",").append(k).append('=').append(v));
+    selector(model)
+        .forEach((k, v) -> out.append(out.isEmpty() ? "" : ",").append(k).append('=').append(v));
     return out.toString();
   }
 

@@ -26,10 +26,7 @@ public record ModelVolume(Volume volume, String modelDir, String imageReference)
       String claim = slash < 0 ? rest : rest.substring(0, slash);
       String path = slash < 0 ? "" : rest.substring(slash + 1).replaceAll("/+$", "");
       Volume volume =
-          new VolumeBuilder()
-              .withName(VOLUME)
-              .withNewPersistentVolumeClaim(claim, true)
-              .build();
+          new VolumeBuilder().withName(VOLUME).withNewPersistentVolumeClaim(claim, true).build();
       return new ModelVolume(volume, path.isEmpty() ? MOUNT_PATH : MOUNT_PATH + "/" + path, null);
     }
     if (uri.startsWith("file://")) {

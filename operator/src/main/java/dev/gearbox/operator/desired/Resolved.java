@@ -17,6 +17,8 @@ public final class Resolved {
 
   /** The spec stored by {@link #put}; the workflow only runs after it. */
   public static ResolvedSpec of(Context<HybridModel> context) {
-    return context.managedWorkflowAndDependentResourceContext().getMandatory(KEY, ResolvedSpec.class);
+    return context
+        .managedWorkflowAndDependentResourceContext()
+        .getMandatory(KEY, ResolvedSpec.class);
   }
 }

@@ -3,10 +3,13 @@ package dev.gearbox.operator.desired;
 import dev.gearbox.crds.HybridModel;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /** The Service in front of the routing sidecars: OpenAI-compatible HTTP and gRPC. */
+@KubernetesDependent(informer = @Informer(labelSelector = Labels.MANAGED_SELECTOR))
 public class ServiceDependent extends CRUDKubernetesDependentResource<Service, HybridModel> {
   public static final int HTTP_PORT = 80;
   public static final int GRPC_PORT = 9090;

@@ -39,8 +39,10 @@ public final class ServingPod {
   public static final String GPU = "nvidia.com/gpu";
   static final String CONFIG_DIR = "/etc/gearbox";
   static final long USER = 10001;
+
   /** Seconds a pod may take to load the model before the kubelet restarts it. */
   static final int MODEL_LOAD_SECONDS = 1800;
+
   /** Seconds the router may spend finishing in-flight requests after the pod is told to stop. */
   static final int DRAIN_SECONDS = 60;
 
@@ -51,7 +53,8 @@ public final class ServingPod {
       HybridModel model, ResolvedSpec resolved, String configHash) {
     HybridModelSpec spec = resolved.spec();
     ImagesSpec images = spec.getImages() != null ? spec.getImages() : new ImagesSpec();
-    OverridesSpec overrides = spec.getOverrides() != null ? spec.getOverrides() : new OverridesSpec();
+    OverridesSpec overrides =
+        spec.getOverrides() != null ? spec.getOverrides() : new OverridesSpec();
     ModelVolume modelVolume = ModelVolume.of(spec.getModel().getUri());
 
     Map<String, String> labels = new TreeMap<>();
@@ -83,8 +86,7 @@ public final class ServingPod {
         .withNodeSelector(overrides.getNodeSelector())
         .withTolerations(overrides.getTolerations())
         .withInitContainers(initContainers)
-        .withContainers(
-            runtime(images, spec.getResources(), modelVolume), router(images))
+        .withContainers(runtime(images, spec.getResources(), modelVolume), router(images))
         .withVolumes(
             modelVolume.volume(),
             new VolumeBuilder()

@@ -17,8 +17,8 @@ import java.util.Set;
  * Checks what the CRD schema cannot (pattern syntax, mixer names, equal depth of placements) and
  * expands placements with the runtime's shared pattern parser.
  *
- * <p>The schema's CEL rules already cover uniqueness and cross references; they are re-checked
- * here because a CRD installed from an older chart, or a unit test, may skip them.
+ * <p>The schema's CEL rules already cover uniqueness and cross references; they are re-checked here
+ * because a CRD installed from an older chart, or a unit test, may skip them.
  */
 public final class SpecResolver {
   private SpecResolver() {}
@@ -71,7 +71,9 @@ public final class SpecResolver {
     String field = path + (hasPattern ? ".layers" : ".mixers");
     try {
       expanded =
-          hasPattern ? PlacementPattern.expand(p.getLayers()) : PlacementPattern.expand(p.getMixers());
+          hasPattern
+              ? PlacementPattern.expand(p.getLayers())
+              : PlacementPattern.expand(p.getMixers());
     } catch (IllegalArgumentException e) {
       throw new InvalidSpecException(field, e.getMessage());
     }
@@ -137,11 +139,11 @@ public final class SpecResolver {
         : placements.getFirst().name();
   }
 
+  /** spec.replicas raised to scaling.minReplicas (a floor, as for an HPA); the schema caps it. */
   private static int replicas(HybridModelSpec spec) {
-    if (spec.getReplicas() != null) {
-      return spec.getReplicas();
-    }
     ScalingSpec scaling = spec.getScaling();
-    return scaling == null || scaling.getMinReplicas() == null ? 1 : scaling.getMinReplicas();
+    int min = scaling == null || scaling.getMinReplicas() == null ? 1 : scaling.getMinReplicas();
+    int wanted = spec.getReplicas() == null ? min : spec.getReplicas();
+    return Math.max(wanted, min);
   }
 }

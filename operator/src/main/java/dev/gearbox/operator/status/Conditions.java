@@ -8,8 +8,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 /**
- * Builds status conditions so that {@code lastTransitionTime} moves only when a condition's
- * status really flips, which is what {@code kubectl wait} and alerting rely on.
+ * Builds status conditions so that {@code lastTransitionTime} moves only when a condition's status
+ * really flips, which is what {@code kubectl wait} and alerting rely on.
  */
 public final class Conditions {
   public static final String READY = "Ready";

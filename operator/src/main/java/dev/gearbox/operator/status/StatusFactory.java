@@ -28,8 +28,8 @@ public final class StatusFactory {
   private StatusFactory() {}
 
   /**
-   * Status for a model whose spec resolved ({@code invalid} null) or was rejected ({@code
-   * resolved} null); {@code deployment} is null before it exists.
+   * Status for a model whose spec resolved ({@code invalid} null) or was rejected ({@code resolved}
+   * null); {@code deployment} is null before it exists.
    */
   public static HybridModelStatus compute(
       HybridModel model,
@@ -43,7 +43,8 @@ public final class StatusFactory {
     HybridModelStatus status = new HybridModelStatus();
     status.setObservedGeneration(generation);
     status.setSelector(Labels.selectorString(model));
-    status.setSloState(previous != null && previous.getSloState() != null ? previous.getSloState() : "Unknown");
+    status.setSloState(
+        previous != null && previous.getSloState() != null ? previous.getSloState() : "Unknown");
     status.setKvUtilization(previous == null ? null : previous.getKvUtilization());
 
     DeploymentStatus observed = deployment == null ? null : deployment.getStatus();
@@ -51,7 +52,9 @@ public final class StatusFactory {
     int ready =
         observed == null || observed.getReadyReplicas() == null ? 0 : observed.getReadyReplicas();
     int updated =
-        observed == null || observed.getUpdatedReplicas() == null ? 0 : observed.getUpdatedReplicas();
+        observed == null || observed.getUpdatedReplicas() == null
+            ? 0
+            : observed.getUpdatedReplicas();
     int desired;
     if (resolved != null) {
       desired = resolved.replicas();
@@ -62,7 +65,9 @@ public final class StatusFactory {
       }
       status.setPlacements(placements);
       status.setPlacementNames(
-          resolved.placements().stream().map(ResolvedPlacement::name).collect(Collectors.joining(",")));
+          resolved.placements().stream()
+              .map(ResolvedPlacement::name)
+              .collect(Collectors.joining(",")));
     } else {
       // Keep serving and reporting what the last valid spec set up.
       desired =
@@ -102,38 +107,64 @@ public final class StatusFactory {
           ready + "/" + desired + " serving pods ready (scheduling, pulling or loading the model)";
     }
     conditions.add(
-        Conditions.next(old, Conditions.READY, isReady, readyReason, readyMessage, generation, now));
+        Conditions.next(
+            old, Conditions.READY, isReady, readyReason, readyMessage, generation, now));
 
     boolean rolledOut =
         deploymentCurrent && updated == desired && replicas == desired && ready >= desired;
     if (invalid != null) {
       conditions.add(
           Conditions.next(
-              old, Conditions.PROGRESSING, false, "InvalidSpec",
-              "spec not applied; the previous configuration keeps serving", generation, now));
+              old,
+              Conditions.PROGRESSING,
+              false,
+              "InvalidSpec",
+              "spec not applied; the previous configuration keeps serving",
+              generation,
+              now));
     } else if (rolledOut) {
       conditions.add(
           Conditions.next(
-              old, Conditions.PROGRESSING, false, "RolloutComplete",
-              "all " + desired + " serving pods run the current spec", generation, now));
+              old,
+              Conditions.PROGRESSING,
+              false,
+              "RolloutComplete",
+              "all " + desired + " serving pods run the current spec",
+              generation,
+              now));
     } else {
       conditions.add(
           Conditions.next(
-              old, Conditions.PROGRESSING, true, "RollingOut",
+              old,
+              Conditions.PROGRESSING,
+              true,
+              "RollingOut",
               "updated " + updated + "/" + desired + ", ready " + ready + "/" + desired,
-              generation, now));
+              generation,
+              now));
     }
 
     DeploymentCondition failure = deploymentFailure(observed);
     if (invalid != null) {
       conditions.add(
           Conditions.next(
-              old, Conditions.DEGRADED, true, "InvalidSpec", invalid.getMessage(), generation, now));
+              old,
+              Conditions.DEGRADED,
+              true,
+              "InvalidSpec",
+              invalid.getMessage(),
+              generation,
+              now));
     } else if (failure != null) {
       conditions.add(
           Conditions.next(
-              old, Conditions.DEGRADED, true, failure.getReason(), failure.getMessage(),
-              generation, now));
+              old,
+              Conditions.DEGRADED,
+              true,
+              failure.getReason(),
+              failure.getMessage(),
+              generation,
+              now));
     } else {
       conditions.add(
           Conditions.next(
