@@ -83,8 +83,11 @@ class ExamplesE2E {
     }
 
     int gpus = model.path("spec").path("resources").path("gpus").asInt(1);
-    int replicas = model.path("spec").path("replicas").asInt(
-        model.path("spec").path("scaling").path("minReplicas").asInt(1));
+    // spec.replicas (schema default 1, written by /scale) but never below scaling.minReplicas.
+    int replicas =
+        Math.max(
+            model.path("spec").path("replicas").asInt(1),
+            model.path("spec").path("scaling").path("minReplicas").asInt(1));
     List<Pod> pods = HybridModels.pods(client, model);
     assertEquals(replicas, pods.size(), "serving pods of " + name);
     for (Pod pod : pods) {

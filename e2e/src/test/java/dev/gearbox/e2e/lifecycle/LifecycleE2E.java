@@ -83,7 +83,7 @@ class LifecycleE2E {
     long generation = model().path("metadata").path("generation").asLong();
     CommandResult result = kubectl("scale", "hybridmodel/" + NAME, "--replicas=9");
     assertFalse(result.ok(), "scaling to 9 with scaling.maxReplicas=4 must be refused");
-    assertTrue(result.stderr().contains("scaling.minReplicas..scaling.maxReplicas"), result.stderr());
+    assertTrue(result.stderr().contains("must not exceed scaling.maxReplicas"), result.stderr());
     assertEquals(generation, model().path("metadata").path("generation").asLong());
   }
 
