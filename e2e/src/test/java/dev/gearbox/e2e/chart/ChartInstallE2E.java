@@ -114,13 +114,69 @@ class ChartInstallE2E {
         "operator must not change CRDs");
   }
 
+  @Test
+  void namespacedReleaseIsConfinedToItsNamespace() {
+    String namespace = "team-a";
+    String release = "gearbox-team-a";
+    new Helm(dev.gearbox.e2e.RepoPaths.chart())
+        .install()
+        .withName(release)
+        .withNamespace(namespace)
+        .createNamespace()
+        .set("rbac.scope", "namespaced")
+        .set("dashboard.enabled", false)
+        .withKubeConfig(gearbox.cluster().kubeconfig())
+        .call();
+    try {
+      String user = "system:serviceaccount:" + namespace + ":" + release;
+      assertTrue(allowed(user, namespace, "patch", "gearbox.dev", "hybridmodels", "status", namespace));
+      assertTrue(allowed(user, namespace, "create", "apps", "deployments", "", namespace));
+      assertFalse(
+          allowed(user, namespace, "list", "gearbox.dev", "hybridmodels", "", "team-b"),
+          "a namespaced release must not see other namespaces");
+      assertFalse(
+          allowed(user, namespace, "create", "apps", "deployments", "", "team-b"),
+          "a namespaced release must not create in other namespaces");
+      var deployment =
+          client.apps().deployments().inNamespace(namespace).withName(release + "-operator").get();
+      assertEquals(
+          namespace,
+          deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+              .filter(e -> e.getName().equals("GEARBOX_WATCH_NAMESPACES"))
+              .findFirst()
+              .orElseThrow()
+              .getValue());
+    } finally {
+      Helm.uninstall(release)
+          .withNamespace(namespace)
+          .withKubeConfig(gearbox.cluster().kubeconfig())
+          .call();
+    }
+    assertEquals(
+        List.of(),
+        client.rbac().roles().inNamespace(namespace).list().getItems(),
+        "helm uninstall removes the namespaced Roles");
+  }
+
   private boolean allowed(
       String verb, String group, String resource, String subresource, String namespace) {
+    return allowed(SA, NS, verb, group, resource, subresource, namespace);
+  }
+
+  private boolean allowed(
+      String user,
+      String saNamespace,
+      String verb,
+      String group,
+      String resource,
+      String subresource,
+      String namespace) {
     SubjectAccessReview review =
         new SubjectAccessReviewBuilder()
             .withNewSpec()
-            .withUser(SA)
-            .withGroups("system:serviceaccounts", "system:serviceaccounts:" + NS, "system:authenticated")
+            .withUser(user)
+            .withGroups(
+                "system:serviceaccounts", "system:serviceaccounts:" + saNamespace, "system:authenticated")
             .withNewResourceAttributes()
             .withVerb(verb)
             .withGroup(group)
