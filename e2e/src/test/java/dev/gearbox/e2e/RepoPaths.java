@@ -12,7 +12,9 @@ public final class RepoPaths {
     Path root = Path.of(System.getProperty("gearbox.repo.root", "..")).toAbsolutePath().normalize();
     if (!Files.isDirectory(root.resolve("helm/gearbox"))) {
       throw new IllegalStateException(
-          "gearbox.repo.root=" + root + " has no helm/gearbox chart; run from the e2e module"
+          "gearbox.repo.root="
+              + root
+              + " has no helm/gearbox chart; run from the e2e module"
               + " or pass -Dgearbox.repo.root=<repository root>");
     }
     return root;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.Release;
+import dev.gearbox.e2e.RepoPaths;
 import dev.gearbox.e2e.cluster.ClusterExtension;
 import dev.gearbox.e2e.cluster.GearboxCluster;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
@@ -39,7 +40,10 @@ class ChartInstallE2E {
     List<Release> releases =
         Helm.list().withKubeConfig(gearbox.cluster().kubeconfig()).withNamespace(NS).call();
     Release release =
-        releases.stream().filter(r -> r.getName().equals(GearboxCluster.RELEASE)).findFirst().orElseThrow();
+        releases.stream()
+            .filter(r -> r.getName().equals(GearboxCluster.RELEASE))
+            .findFirst()
+            .orElseThrow();
     assertEquals("deployed", release.getStatus());
   }
 
@@ -50,7 +54,12 @@ class ChartInstallE2E {
         Duration.ofSeconds(30),
         () -> {
           CustomResourceDefinition crd =
-              client.apiextensions().v1().customResourceDefinitions().withName("hybridmodels.gearbox.dev").get();
+              client
+                  .apiextensions()
+                  .v1()
+                  .customResourceDefinitions()
+                  .withName("hybridmodels.gearbox.dev")
+                  .get();
           if (crd == null) {
             return "CRD not installed";
           }
@@ -60,8 +69,16 @@ class ChartInstallE2E {
           return established ? null : "conditions " + crd.getStatus().getConditions();
         });
     var subresources =
-        client.apiextensions().v1().customResourceDefinitions().withName("hybridmodels.gearbox.dev").get()
-            .getSpec().getVersions().get(0).getSubresources();
+        client
+            .apiextensions()
+            .v1()
+            .customResourceDefinitions()
+            .withName("hybridmodels.gearbox.dev")
+            .get()
+            .getSpec()
+            .getVersions()
+            .get(0)
+            .getSubresources();
     assertEquals(".spec.replicas", subresources.getScale().getSpecReplicasPath());
     assertNotNull(subresources.getStatus());
   }
@@ -69,7 +86,12 @@ class ChartInstallE2E {
   @Test
   void operatorDeploymentIsHardenedAndScheduled() {
     Deployment deployment =
-        client.apps().deployments().inNamespace(NS).withName(GearboxCluster.OPERATOR_DEPLOYMENT).get();
+        client
+            .apps()
+            .deployments()
+            .inNamespace(NS)
+            .withName(GearboxCluster.OPERATOR_DEPLOYMENT)
+            .get();
     var pod = deployment.getSpec().getTemplate().getSpec();
     assertTrue(pod.getSecurityContext().getRunAsNonRoot());
     assertTrue(pod.getContainers().get(0).getSecurityContext().getReadOnlyRootFilesystem());
@@ -81,8 +103,12 @@ class ChartInstallE2E {
         Duration.ofSeconds(60),
         () -> {
           var pods =
-              client.pods().inNamespace(NS)
-                  .withLabel("app.kubernetes.io/component", "operator").list().getItems();
+              client
+                  .pods()
+                  .inNamespace(NS)
+                  .withLabel("app.kubernetes.io/component", "operator")
+                  .list()
+                  .getItems();
           if (pods.isEmpty()) {
             return "no operator pod yet";
           }
@@ -118,7 +144,7 @@ class ChartInstallE2E {
   void namespacedReleaseIsConfinedToItsNamespace() {
     String namespace = "team-a";
     String release = "gearbox-team-a";
-    new Helm(dev.gearbox.e2e.RepoPaths.chart())
+    new Helm(RepoPaths.chart())
         .install()
         .withName(release)
         .withNamespace(namespace)
@@ -129,7 +155,8 @@ class ChartInstallE2E {
         .call();
     try {
       String user = "system:serviceaccount:" + namespace + ":" + release;
-      assertTrue(allowed(user, namespace, "patch", "gearbox.dev", "hybridmodels", "status", namespace));
+      assertTrue(
+          allowed(user, namespace, "patch", "gearbox.dev", "hybridmodels", "status", namespace));
       assertTrue(allowed(user, namespace, "create", "apps", "deployments", "", namespace));
       assertFalse(
           allowed(user, namespace, "list", "gearbox.dev", "hybridmodels", "", "team-b"),
@@ -176,7 +203,9 @@ class ChartInstallE2E {
             .withNewSpec()
             .withUser(user)
             .withGroups(
-                "system:serviceaccounts", "system:serviceaccounts:" + saNamespace, "system:authenticated")
+                "system:serviceaccounts",
+                "system:serviceaccounts:" + saNamespace,
+                "system:authenticated")
             .withNewResourceAttributes()
             .withVerb(verb)
             .withGroup(group)
@@ -186,6 +215,12 @@ class ChartInstallE2E {
             .endResourceAttributes()
             .endSpec()
             .build();
-    return client.authorization().v1().subjectAccessReview().create(review).getStatus().getAllowed();
+    return client
+        .authorization()
+        .v1()
+        .subjectAccessReview()
+        .create(review)
+        .getStatus()
+        .getAllowed();
   }
 }

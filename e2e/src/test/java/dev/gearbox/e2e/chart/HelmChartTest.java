@@ -42,22 +42,39 @@ class HelmChartTest {
 
   @Test
   void operatorPodIsNonRootReadOnlyWithProbesAndLimits() {
-    JsonNode pod = render(Map.of()).get("Deployment", "gb-gearbox-operator").path("spec").path("template");
+    JsonNode pod =
+        render(Map.of()).get("Deployment", "gb-gearbox-operator").path("spec").path("template");
     JsonNode podSecurity = pod.path("spec").path("securityContext");
     JsonNode container = pod.path("spec").path("containers").get(0);
     JsonNode security = container.path("securityContext");
     assertAll(
         () -> assertTrue(podSecurity.path("runAsNonRoot").asBoolean(), "runAsNonRoot"),
-        () -> assertEquals("RuntimeDefault", podSecurity.path("seccompProfile").path("type").asText()),
-        () -> assertTrue(security.path("readOnlyRootFilesystem").asBoolean(), "readOnlyRootFilesystem"),
-        () -> assertFalse(security.path("allowPrivilegeEscalation").asBoolean(true), "privilege escalation"),
+        () ->
+            assertEquals(
+                "RuntimeDefault", podSecurity.path("seccompProfile").path("type").asText()),
+        () ->
+            assertTrue(
+                security.path("readOnlyRootFilesystem").asBoolean(), "readOnlyRootFilesystem"),
+        () ->
+            assertFalse(
+                security.path("allowPrivilegeEscalation").asBoolean(true), "privilege escalation"),
         () -> assertEquals("[\"ALL\"]", security.path("capabilities").path("drop").toString()),
-        () -> assertEquals("/healthz", container.path("livenessProbe").path("httpGet").path("path").asText()),
-        () -> assertEquals("/readyz", container.path("readinessProbe").path("httpGet").path("path").asText()),
-        () -> assertEquals("512Mi", container.path("resources").path("limits").path("memory").asText()),
-        () -> assertEquals("100m", container.path("resources").path("requests").path("cpu").asText()),
-        () -> assertEquals("/tmp", container.path("volumeMounts").get(0).path("mountPath").asText()),
-        () -> assertEquals("ghcr.io/gearbox-dev/gearbox-operator:0.1.0", container.path("image").asText()),
+        () ->
+            assertEquals(
+                "/healthz", container.path("livenessProbe").path("httpGet").path("path").asText()),
+        () ->
+            assertEquals(
+                "/readyz", container.path("readinessProbe").path("httpGet").path("path").asText()),
+        () ->
+            assertEquals(
+                "512Mi", container.path("resources").path("limits").path("memory").asText()),
+        () ->
+            assertEquals("100m", container.path("resources").path("requests").path("cpu").asText()),
+        () ->
+            assertEquals("/tmp", container.path("volumeMounts").get(0).path("mountPath").asText()),
+        () ->
+            assertEquals(
+                "ghcr.io/gearbox-dev/gearbox-operator:0.1.0", container.path("image").asText()),
         () -> assertEquals("gb-gearbox", pod.path("spec").path("serviceAccountName").asText()));
   }
 
@@ -80,7 +97,11 @@ class HelmChartTest {
     JsonNode container =
         render(Map.of("image.tag", "1.2.3"))
             .get("Deployment", "gb-gearbox-operator")
-            .path("spec").path("template").path("spec").path("containers").get(0);
+            .path("spec")
+            .path("template")
+            .path("spec")
+            .path("containers")
+            .get(0);
     assertEquals("ghcr.io/gearbox-dev/gearbox-operator:1.2.3", container.path("image").asText());
   }
 
@@ -90,9 +111,15 @@ class HelmChartTest {
     ObjectNode role = chart.get("ClusterRole", "gb-gearbox-operator");
     assertEquals(
         Set.of(
-            "gearbox.dev/hybridmodels", "gearbox.dev/hybridmodels/status",
-            "gearbox.dev/hybridmodels/finalizers", "apps/deployments", "/services",
-            "/configmaps", "policy/poddisruptionbudgets", "/pods", "/events",
+            "gearbox.dev/hybridmodels",
+            "gearbox.dev/hybridmodels/status",
+            "gearbox.dev/hybridmodels/finalizers",
+            "apps/deployments",
+            "/services",
+            "/configmaps",
+            "policy/poddisruptionbudgets",
+            "/pods",
+            "/events",
             "events.k8s.io/events"),
         grantedResources(role));
     ObjectNode binding = chart.get("ClusterRoleBinding", "gb-gearbox-operator");
@@ -171,7 +198,12 @@ class HelmChartTest {
     RenderedChart chart = render(Map.of());
     ObjectNode service = chart.get("Service", "gb-gearbox-metrics");
     JsonNode podLabels =
-        chart.get("Deployment", "gb-gearbox-operator").path("spec").path("template").path("metadata").path("labels");
+        chart
+            .get("Deployment", "gb-gearbox-operator")
+            .path("spec")
+            .path("template")
+            .path("metadata")
+            .path("labels");
     service
         .path("spec")
         .path("selector")
@@ -192,15 +224,28 @@ class HelmChartTest {
                 "metrics.serviceMonitor.interval", "15s"));
     ObjectNode operator = chart.get("ServiceMonitor", "gb-gearbox-operator");
     ObjectNode models = chart.get("PodMonitor", "gb-gearbox-models");
-    assertEquals("kube-prometheus", operator.path("metadata").path("labels").path("release").asText());
+    assertEquals(
+        "kube-prometheus", operator.path("metadata").path("labels").path("release").asText());
     assertEquals("15s", operator.path("spec").path("endpoints").get(0).path("interval").asText());
     // The operator labels serving pods this way (operator/.../desired/Labels).
     assertEquals(
         "gearbox-operator",
-        models.path("spec").path("selector").path("matchLabels").path("app.kubernetes.io/managed-by").asText());
+        models
+            .path("spec")
+            .path("selector")
+            .path("matchLabels")
+            .path("app.kubernetes.io/managed-by")
+            .asText());
     assertEquals(
         "hybridmodel",
-        models.path("spec").path("podMetricsEndpoints").get(0).path("relabelings").get(0).path("targetLabel").asText());
+        models
+            .path("spec")
+            .path("podMetricsEndpoints")
+            .get(0)
+            .path("relabelings")
+            .get(0)
+            .path("targetLabel")
+            .asText());
     assertTrue(models.path("spec").path("namespaceSelector").path("any").asBoolean());
   }
 
@@ -223,7 +268,11 @@ class HelmChartTest {
     }
     assertAll(
         () -> assertTrue(exprByTitle.get("TTFT p95 by placement").contains("by (le, placement)")),
-        () -> assertTrue(exprByTitle.get("TPOT p95 by placement").contains("gearbox_router_tpot_seconds_bucket")),
+        () ->
+            assertTrue(
+                exprByTitle
+                    .get("TPOT p95 by placement")
+                    .contains("gearbox_router_tpot_seconds_bucket")),
         () -> assertTrue(exprByTitle.get("Traffic share by placement").contains("by (placement)")),
         () -> assertTrue(exprByTitle.get("KV pressure").contains("gearbox_runtime_kv_utilization")),
         () -> assertTrue(exprByTitle.get("Replicas").contains("kube_deployment_spec_replicas")));
@@ -246,8 +295,7 @@ class HelmChartTest {
     assertMessage(
         Map.of("metrics.serviceMonitor.enabled", true, "metrics.service.enabled", false),
         "needs metrics.service.enabled=true");
-    assertMessage(
-        Map.of("serviceAccount.create", false), "serviceAccount.name is required");
+    assertMessage(Map.of("serviceAccount.create", false), "serviceAccount.name is required");
   }
 
   private static void assertMessage(Map<String, Object> values, String expected) {
@@ -260,7 +308,13 @@ class HelmChartTest {
   private static Map<String, String> env(ObjectNode deployment) {
     Map<String, String> env = new HashMap<>();
     for (JsonNode var :
-        deployment.path("spec").path("template").path("spec").path("containers").get(0).path("env")) {
+        deployment
+            .path("spec")
+            .path("template")
+            .path("spec")
+            .path("containers")
+            .get(0)
+            .path("env")) {
       env.put(var.path("name").asText(), var.path("value").asText());
     }
     return env;

@@ -31,7 +31,8 @@ public final class RenderedChart {
   /** Renders the chart at {@code chart} as release {@code release} in {@code namespace}. */
   public static RenderedChart render(
       Path chart, String release, String namespace, Map<String, Object> values) {
-    TemplateCommand template = new Helm(chart)
+    TemplateCommand template =
+        new Helm(chart)
             .template()
             .withName(release)
             .withNamespace(namespace)

@@ -10,8 +10,8 @@ public final class Await {
   private Await() {}
 
   /**
-   * Waits until {@code check} returns null (condition met) or the timeout passes; a non-null
-   * return is the reason it is not met yet, shown if it never is.
+   * Waits until {@code check} returns null (condition met) or the timeout passes; a non-null return
+   * is the reason it is not met yet, shown if it never is.
    */
   public static void until(String what, Duration timeout, Runnable guard, Supplier<String> check) {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -28,7 +28,8 @@ public final class Await {
         return;
       }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what + ": " + reason);
+        throw new AssertionError(
+            "timed out after " + timeout + " waiting for " + what + ": " + reason);
       }
       try {
         Thread.sleep(POLL.toMillis());

@@ -1,5 +1,6 @@
 package dev.gearbox.e2e.cluster;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.testcontainers.DockerClientFactory;
 
@@ -36,7 +37,10 @@ public final class ClusterChoice {
     if (!missing.isEmpty()) {
       String message =
           "e2e needs a Docker engine or the control-plane binaries; none found. Missing in "
-              + binaries.dir() + ": " + missing + ". Build them with `bash .ci/control-plane.sh`.";
+              + binaries.dir()
+              + ": "
+              + missing
+              + ". Build them with `bash .ci/control-plane.sh`.";
       if (underCi()) {
         throw new IllegalStateException(message + " (CI is set, so this is a failure, not a skip)");
       }
@@ -54,9 +58,8 @@ public final class ClusterChoice {
     // Asking Testcontainers costs seconds and logs errors; skip it when nothing could answer.
     boolean configured =
         System.getenv("DOCKER_HOST") != null
-            || java.nio.file.Files.exists(java.nio.file.Path.of("/var/run/docker.sock"))
-            || java.nio.file.Files.exists(
-                java.nio.file.Path.of(System.getProperty("user.home"), ".testcontainers.properties"));
+            || Files.exists(Path.of("/var/run/docker.sock"))
+            || Files.exists(Path.of(System.getProperty("user.home"), ".testcontainers.properties"));
     if (!configured) {
       return false;
     }

@@ -7,8 +7,8 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * Gives every e2e class the same {@link GearboxCluster}, started on first use and stopped
- * when the test run ends; skips the suite only where it may (no cluster possible, CI unset).
+ * Gives every e2e class the same {@link GearboxCluster}, started on first use and stopped when the
+ * test run ends; skips the suite only where it may (no cluster possible, CI unset).
  */
 public final class ClusterExtension implements ExecutionCondition, ParameterResolver {
   private static final ExtensionContext.Namespace NAMESPACE =
@@ -19,7 +19,8 @@ public final class ClusterExtension implements ExecutionCondition, ParameterReso
   public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
     try {
       cluster(context);
-      return ConditionEvaluationResult.enabled("cluster: " + cluster(context).cluster().description());
+      return ConditionEvaluationResult.enabled(
+          "cluster: " + cluster(context).cluster().description());
     } catch (ClusterChoice.Unavailable unavailable) {
       return ConditionEvaluationResult.disabled(unavailable.getMessage());
     }

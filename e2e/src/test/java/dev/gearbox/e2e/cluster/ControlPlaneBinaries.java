@@ -5,8 +5,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The control-plane binaries that {@code .ci/control-plane.sh} builds from Go modules into
- * {@code ~/.cache/gearbox/k8s/<version>/bin}: kube-apiserver, etcd, kube-controller-manager,
+ * The control-plane binaries that {@code .ci/control-plane.sh} builds from Go modules into {@code
+ * ~/.cache/gearbox/k8s/<version>/bin}: kube-apiserver, etcd, kube-controller-manager,
  * kube-scheduler, kubectl, kwok and kwokctl.
  */
 public record ControlPlaneBinaries(String kubernetesVersion, Path dir) {
@@ -21,13 +21,12 @@ public record ControlPlaneBinaries(String kubernetesVersion, Path dir) {
           "kwokctl");
 
   /**
-   * Where the cached script puts them: {@code -Dgearbox.k8s.bin} or {@code GEARBOX_K8S_BIN}
-   * if set, else {@code ${GEARBOX_CACHE:-~/.cache/gearbox/k8s}/<version>/bin}.
+   * Where the cached script puts them: {@code -Dgearbox.k8s.bin} or {@code GEARBOX_K8S_BIN} if set,
+   * else {@code ${GEARBOX_CACHE:-~/.cache/gearbox/k8s}/<version>/bin}.
    */
   public static ControlPlaneBinaries locate() {
     String version =
-        System.getProperty(
-            "gearbox.k8s.version", envOr("GEARBOX_K8S_VERSION", "1.34.4"));
+        System.getProperty("gearbox.k8s.version", envOr("GEARBOX_K8S_VERSION", "1.34.4"));
     String explicit = System.getProperty("gearbox.k8s.bin", System.getenv("GEARBOX_K8S_BIN"));
     if (explicit != null && !explicit.isBlank()) {
       return new ControlPlaneBinaries(version, Path.of(explicit));

@@ -5,18 +5,21 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Registers kwok-managed nodes: some advertise {@code nvidia.com/gpu} like a node with the
- * NVIDIA device plugin, one has no GPU at all, so the scheduler has a wrong place to put a
- * GPU pod and the tests can see it did not.
+ * Registers kwok-managed nodes: some advertise {@code nvidia.com/gpu} like a node with the NVIDIA
+ * device plugin, one has no GPU at all, so the scheduler has a wrong place to put a GPU pod and the
+ * tests can see it did not.
  */
 public final class FakeGpuNodes {
   public static final String GPU = "nvidia.com/gpu";
+
   /** The label the NVIDIA GPU feature discovery puts on GPU nodes. */
   public static final String GPU_PRESENT_LABEL = "nvidia.com/gpu.present";
+
   public static final int GPU_NODES = 3;
   public static final int GPUS_PER_NODE = 4;
 
@@ -36,7 +39,7 @@ public final class FakeGpuNodes {
 
   static Node node(String name, int gpus) {
     Map<String, Quantity> capacity =
-        new java.util.LinkedHashMap<>(
+        new LinkedHashMap<>(
             Map.of(
                 "cpu", new Quantity("32"),
                 "memory", new Quantity("256Gi"),

@@ -14,14 +14,16 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * One cluster for the whole suite, set up as a user would: fake GPU nodes, the chart
- * installed with Helm, and the operator running with the chart's identity and environment.
+ * One cluster for the whole suite, set up as a user would: fake GPU nodes, the chart installed with
+ * Helm, and the operator running with the chart's identity and environment.
  */
 public final class GearboxCluster implements AutoCloseable {
   public static final String RELEASE = "gearbox";
   public static final String RELEASE_NAMESPACE = "gearbox-system";
+
   /** The names the chart gives its objects for release "gearbox" (fullname = release). */
   public static final String OPERATOR_DEPLOYMENT = "gearbox-operator";
+
   public static final String SERVICE_ACCOUNT = "gearbox";
 
   private final TestCluster cluster;
@@ -62,7 +64,8 @@ public final class GearboxCluster implements AutoCloseable {
               env,
               workDir.resolve("operator.log"));
       System.out.printf(
-          "[e2e] chart %s installed, operator started (log %s)%n", release.getChart(), operator.log());
+          "[e2e] chart %s installed, operator started (log %s)%n",
+          release.getChart(), operator.log());
       return new GearboxCluster(cluster, gpuNodes, release, operator);
     } catch (RuntimeException | Error e) {
       cluster.close();
@@ -73,13 +76,19 @@ public final class GearboxCluster implements AutoCloseable {
   /** The environment of the operator container as installed, with the downward API resolved. */
   private static Map<String, String> operatorEnv(KubernetesClient client) {
     Deployment deployment =
-        client.apps().deployments().inNamespace(RELEASE_NAMESPACE).withName(OPERATOR_DEPLOYMENT).get();
+        client
+            .apps()
+            .deployments()
+            .inNamespace(RELEASE_NAMESPACE)
+            .withName(OPERATOR_DEPLOYMENT)
+            .get();
     if (deployment == null) {
       throw new IllegalStateException(
           "the chart did not create Deployment " + RELEASE_NAMESPACE + "/" + OPERATOR_DEPLOYMENT);
     }
     Map<String, String> env = new LinkedHashMap<>();
-    for (EnvVar var : deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()) {
+    for (EnvVar var :
+        deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()) {
       if (var.getValue() != null) {
         env.put(var.getName(), var.getValue());
       } else if (var.getValueFrom() != null

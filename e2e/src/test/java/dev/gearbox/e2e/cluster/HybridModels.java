@@ -2,15 +2,20 @@ package dev.gearbox.e2e.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.StreamSupport;
 
 /**
- * Reads HybridModels through the generic API, by the field paths of the generated CRD, so
- * the suite checks the published contract rather than the operator's Java types.
+ * Reads HybridModels through the generic API, by the field paths of the generated CRD, so the suite
+ * checks the published contract rather than the operator's Java types.
  */
 public final class HybridModels {
   public static final ResourceDefinitionContext CONTEXT =
@@ -39,12 +44,12 @@ public final class HybridModels {
         return condition;
       }
     }
-    return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    return MissingNode.getInstance();
   }
 
   /**
-   * Null when the operator has seen the current generation and reports Ready=True; otherwise
-   * what is still missing, for {@link GearboxCluster#await}.
+   * Null when the operator has seen the current generation and reports Ready=True; otherwise what
+   * is still missing, for {@link GearboxCluster#await}.
    */
   public static String notReady(JsonNode model) {
     if (model == null) {
@@ -63,20 +68,21 @@ public final class HybridModels {
   }
 
   /**
-   * The serving pods of {@code model}, found by {@code status.selector}: the selector the
-   * model publishes for the /scale subresource, so HPA and this test count the same pods.
+   * The serving pods of {@code model}, found by {@code status.selector}: the selector the model
+   * publishes for the /scale subresource, so HPA and this test count the same pods.
    */
   public static List<Pod> pods(KubernetesClient client, JsonNode model) {
     String selector = model.path("status").path("selector").asText("");
     if (selector.isBlank()) {
       throw new IllegalStateException("status.selector is empty in " + model.path("status"));
     }
-    java.util.Map<String, String> labels = new java.util.LinkedHashMap<>();
+    Map<String, String> labels = new LinkedHashMap<>();
     for (String term : selector.split(",")) {
       String[] kv = term.split("=", 2);
       labels.put(kv[0].trim(), kv[1].trim());
     }
-    return client.pods()
+    return client
+        .pods()
         .inNamespace(model.path("metadata").path("namespace").asText())
         .withLabels(labels)
         .list()
@@ -94,34 +100,56 @@ public final class HybridModels {
   }
 
   private static List<String> names(JsonNode placements) {
-    return java.util.stream.StreamSupport.stream(placements.spliterator(), false)
+    return StreamSupport.stream(placements.spliterator(), false)
         .map(p -> p.path("name").asText())
         .toList();
   }
 
   /** What is still there in {@code namespace} that a HybridModel creates; null if nothing. */
   public static String leftovers(KubernetesClient client, String namespace) {
-    List<String> left = new java.util.ArrayList<>();
-    client.apps().deployments().inNamespace(namespace).list().getItems()
+    List<String> left = new ArrayList<>();
+    client
+        .apps()
+        .deployments()
+        .inNamespace(namespace)
+        .list()
+        .getItems()
         .forEach(d -> left.add("Deployment/" + d.getMetadata().getName()));
-    client.services().inNamespace(namespace).list().getItems()
+    client
+        .services()
+        .inNamespace(namespace)
+        .list()
+        .getItems()
         .forEach(s -> left.add("Service/" + s.getMetadata().getName()));
     client.configMaps().inNamespace(namespace).list().getItems().stream()
         .filter(c -> !c.getMetadata().getName().equals("kube-root-ca.crt"))
         .forEach(c -> left.add("ConfigMap/" + c.getMetadata().getName()));
-    client.policy().v1().podDisruptionBudget().inNamespace(namespace).list().getItems()
+    client
+        .policy()
+        .v1()
+        .podDisruptionBudget()
+        .inNamespace(namespace)
+        .list()
+        .getItems()
         .forEach(p -> left.add("PodDisruptionBudget/" + p.getMetadata().getName()));
-    client.pods().inNamespace(namespace).list().getItems()
+    client
+        .pods()
+        .inNamespace(namespace)
+        .list()
+        .getItems()
         .forEach(p -> left.add("Pod/" + p.getMetadata().getName()));
-    client.genericKubernetesResources(CONTEXT).inNamespace(namespace).list().getItems()
+    client
+        .genericKubernetesResources(CONTEXT)
+        .inNamespace(namespace)
+        .list()
+        .getItems()
         .forEach(m -> left.add("HybridModel/" + m.getMetadata().getName()));
     return left.isEmpty() ? null : "still present: " + left;
   }
 
-
   /** Phase, node and scheduling message of every pod in {@code namespace}, for failure messages. */
   public static String podSummary(KubernetesClient client, String namespace) {
-    List<String> lines = new java.util.ArrayList<>();
+    List<String> lines = new ArrayList<>();
     for (Pod pod : client.pods().inNamespace(namespace).list().getItems()) {
       String scheduling =
           pod.getStatus().getConditions().stream()
@@ -130,8 +158,12 @@ public final class HybridModels {
               .findFirst()
               .orElse("");
       lines.add(
-          pod.getMetadata().getName() + " " + pod.getStatus().getPhase() + " on "
-              + pod.getSpec().getNodeName() + scheduling);
+          pod.getMetadata().getName()
+              + " "
+              + pod.getStatus().getPhase()
+              + " on "
+              + pod.getSpec().getNodeName()
+              + scheduling);
     }
     return lines.isEmpty() ? "no pods" : String.join("; ", lines);
   }

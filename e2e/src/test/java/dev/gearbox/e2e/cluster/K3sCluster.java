@@ -18,9 +18,9 @@ import org.testcontainers.utility.DockerImageName;
 import org.testcontainers.utility.MountableFile;
 
 /**
- * K3s in a container (Testcontainers), used instead of {@link KwokCluster} where a Docker
- * engine is reachable. A kwok controller container next to it fakes the GPU nodes, exactly
- * as in the local-process cluster, so the same tests hold on both.
+ * K3s in a container (Testcontainers), used instead of {@link KwokCluster} where a Docker engine is
+ * reachable. A kwok controller container next to it fakes the GPU nodes, exactly as in the
+ * local-process cluster, so the same tests hold on both.
  */
 public final class K3sCluster implements TestCluster {
   static final DockerImageName K3S = DockerImageName.parse("rancher/k3s:v1.34.4-k3s1");
@@ -33,8 +33,7 @@ public final class K3sCluster implements TestCluster {
   private final Path kubeconfig;
   private final KubernetesClient client;
 
-  private K3sCluster(
-      Network network, K3sContainer k3s, GenericContainer<?> kwok, Path kubeconfig) {
+  private K3sCluster(Network network, K3sContainer k3s, GenericContainer<?> kwok, Path kubeconfig) {
     this.network = network;
     this.k3s = k3s;
     this.kwok = kwok;
@@ -108,8 +107,14 @@ public final class K3sCluster implements TestCluster {
     String inContainer = "/tmp/" + manifest.getFileName();
     k3s.copyFileToContainer(MountableFile.forHostPath(manifest), inContainer);
     return kubectl(
-        "apply", "--server-side", "--field-manager=gearbox-e2e", "--validate=strict",
-        "-n", namespace, "-f", inContainer);
+        "apply",
+        "--server-side",
+        "--field-manager=gearbox-e2e",
+        "--validate=strict",
+        "-n",
+        namespace,
+        "-f",
+        inContainer);
   }
 
   @Override

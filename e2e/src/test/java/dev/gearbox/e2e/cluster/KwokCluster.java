@@ -13,14 +13,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A cluster of local processes started by {@code kwokctl --runtime binary}: etcd,
- * kube-apiserver, kube-controller-manager, kube-scheduler and the kwok controller, all bound
- * to 127.0.0.1 and all from the cached binaries (nothing is downloaded).
+ * A cluster of local processes started by {@code kwokctl --runtime binary}: etcd, kube-apiserver,
+ * kube-controller-manager, kube-scheduler and the kwok controller, all bound to 127.0.0.1 and all
+ * from the cached binaries (nothing is downloaded).
  *
  * <p>kwok fakes the nodes: a pod bound to a kwok node becomes Running and Ready without any
- * container being started, so images need not exist and GPUs need not be real. Everything
- * above the kubelet (API validation, scheduling on extended resources, garbage collection,
- * Deployment rollouts, RBAC) is the real Kubernetes code.
+ * container being started, so images need not exist and GPUs need not be real. Everything above the
+ * kubelet (API validation, scheduling on extended resources, garbage collection, Deployment
+ * rollouts, RBAC) is the real Kubernetes code.
  */
 public final class KwokCluster implements TestCluster {
   private static final Duration CREATE_TIMEOUT = Duration.ofMinutes(3);
@@ -31,8 +31,7 @@ public final class KwokCluster implements TestCluster {
   private final Path kubeconfig;
   private final KubernetesClient client;
 
-  private KwokCluster(
-      ControlPlaneBinaries binaries, String name, Path workDir, Path kubeconfig) {
+  private KwokCluster(ControlPlaneBinaries binaries, String name, Path workDir, Path kubeconfig) {
     this.binaries = binaries;
     this.name = name;
     this.workDir = workDir;
@@ -48,7 +47,10 @@ public final class KwokCluster implements TestCluster {
     List<String> missing = binaries.missing();
     if (!missing.isEmpty()) {
       throw new IllegalStateException(
-          "control-plane binaries missing in " + binaries.dir() + ": " + missing
+          "control-plane binaries missing in "
+              + binaries.dir()
+              + ": "
+              + missing
               + " (build them with .ci/control-plane.sh)");
     }
     String name = "gearbox-e2e";
@@ -70,12 +72,18 @@ public final class KwokCluster implements TestCluster {
     Processes.run(
             List.of(
                 binaries.get("kwokctl").toString(),
-                "--name", name,
-                "create", "cluster",
-                "--runtime", "binary",
-                "--kubeconfig", kubeconfig.toString(),
-                "--wait", "2m",
-                "--timeout", "3m"),
+                "--name",
+                name,
+                "create",
+                "cluster",
+                "--runtime",
+                "binary",
+                "--kubeconfig",
+                kubeconfig.toString(),
+                "--wait",
+                "2m",
+                "--timeout",
+                "3m"),
             env,
             CREATE_TIMEOUT.plusSeconds(30))
         .orThrow();
@@ -84,20 +92,20 @@ public final class KwokCluster implements TestCluster {
 
   static String kwokctlConfig(ControlPlaneBinaries b) {
     return """
-        kind: KwokctlConfiguration
-        apiVersion: config.kwok.x-k8s.io/v1alpha1
-        options:
-          runtime: binary
-          bindAddress: 127.0.0.1
-          kubeVersion: v%s
-          kubeApiserverBinary: %s
-          kubeControllerManagerBinary: %s
-          kubeSchedulerBinary: %s
-          kubectlBinary: %s
-          etcdBinary: %s
-          kwokControllerBinary: %s
-          quietPull: true
-        """
+    kind: KwokctlConfiguration
+    apiVersion: config.kwok.x-k8s.io/v1alpha1
+    options:
+      runtime: binary
+      bindAddress: 127.0.0.1
+      kubeVersion: v%s
+      kubeApiserverBinary: %s
+      kubeControllerManagerBinary: %s
+      kubeSchedulerBinary: %s
+      kubectlBinary: %s
+      etcdBinary: %s
+      kwokControllerBinary: %s
+      quietPull: true
+    """
         .formatted(
             b.kubernetesVersion(),
             b.get("kube-apiserver"),
@@ -114,8 +122,11 @@ public final class KwokCluster implements TestCluster {
 
   @Override
   public String description() {
-    return "kwokctl --runtime binary (Kubernetes v" + binaries.kubernetesVersion()
-        + ", binaries from " + binaries.dir() + ")";
+    return "kwokctl --runtime binary (Kubernetes v"
+        + binaries.kubernetesVersion()
+        + ", binaries from "
+        + binaries.dir()
+        + ")";
   }
 
   @Override
@@ -140,8 +151,14 @@ public final class KwokCluster implements TestCluster {
   @Override
   public CommandResult apply(Path manifest, String namespace) {
     return kubectl(
-        "apply", "--server-side", "--field-manager=gearbox-e2e", "--validate=strict",
-        "-n", namespace, "-f", manifest.toString());
+        "apply",
+        "--server-side",
+        "--field-manager=gearbox-e2e",
+        "--validate=strict",
+        "-n",
+        namespace,
+        "-f",
+        manifest.toString());
   }
 
   @Override

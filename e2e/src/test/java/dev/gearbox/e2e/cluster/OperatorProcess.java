@@ -10,12 +10,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The operator running as a child JVM against the test cluster, with the environment the
- * chart's Deployment would give it and the identity of the chart's ServiceAccount
- * (through impersonation), so a rule missing from the chart's RBAC fails the suite.
+ * The operator running as a child JVM against the test cluster, with the environment the chart's
+ * Deployment would give it and the identity of the chart's ServiceAccount (through impersonation),
+ * so a rule missing from the chart's RBAC fails the suite.
  *
- * <p>The chart's own operator pod is faked by kwok (Running without a container), so this
- * process is what actually reconciles.
+ * <p>The chart's own operator pod is faked by kwok (Running without a container), so this process
+ * is what actually reconciles.
  */
 public final class OperatorProcess implements AutoCloseable {
   public static final String MAIN_CLASS = "dev.gearbox.operator.GearboxOperator";
@@ -46,7 +46,8 @@ public final class OperatorProcess implements AutoCloseable {
     command.add("-Dkubernetes.impersonate.username=system:serviceaccount:" + sa[0] + ":" + sa[1]);
     command.add(
         "-Dkubernetes.impersonate.group=system:serviceaccounts,system:serviceaccounts:"
-            + sa[0] + ",system:authenticated");
+            + sa[0]
+            + ",system:authenticated");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(MAIN_CLASS);

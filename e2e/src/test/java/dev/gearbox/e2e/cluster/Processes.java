@@ -30,10 +30,16 @@ final class Processes {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
           process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
           throw new IllegalStateException(
-              "`" + line + "` did not finish in " + timeout + "; output so far:\n"
-                  + Files.readString(out) + Files.readString(err));
+              "`"
+                  + line
+                  + "` did not finish in "
+                  + timeout
+                  + "; output so far:\n"
+                  + Files.readString(out)
+                  + Files.readString(err));
         }
-        return new CommandResult(line, process.exitValue(), Files.readString(out), Files.readString(err));
+        return new CommandResult(
+            line, process.exitValue(), Files.readString(out), Files.readString(err));
       } finally {
         Files.deleteIfExists(out);
         Files.deleteIfExists(err);

@@ -19,8 +19,8 @@ public interface TestCluster extends AutoCloseable {
   CommandResult kubectl(String... args);
 
   /**
-   * {@code kubectl apply --server-side --validate=strict -n namespace -f manifest}: the API
-   * server rejects unknown or misspelt fields instead of silently dropping them.
+   * {@code kubectl apply --server-side --validate=strict -n namespace -f manifest}: the API server
+   * rejects unknown or misspelt fields instead of silently dropping them.
    */
   CommandResult apply(Path manifest, String namespace);
 

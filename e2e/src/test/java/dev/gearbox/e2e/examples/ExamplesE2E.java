@@ -17,18 +17,21 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every manifest in {@code examples/} on a real API server: it applies with strict field
- * validation, becomes Ready with one status entry per placement, its pods land on GPU nodes
- * with the GPUs it asked for, and deleting it removes everything the operator created.
+ * validation, becomes Ready with one status entry per placement, its pods land on GPU nodes with
+ * the GPUs it asked for, and deleting it removes everything the operator created.
  */
 @ExtendWith(ClusterExtension.class)
 class ExamplesE2E {
@@ -51,16 +54,22 @@ class ExamplesE2E {
   void appliesBecomesReadyOnGpuNodesAndDeletesCleanly(Path manifest) {
     JsonNode local = ExampleManifests.read(manifest);
     String name = local.path("metadata").path("name").asText();
-    String namespace = "ex-" + manifest.getFileName().toString().replace(".yaml", "").toLowerCase(Locale.ROOT);
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+    String namespace =
+        "ex-" + manifest.getFileName().toString().replace(".yaml", "").toLowerCase(Locale.ROOT);
+    client
+        .namespaces()
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
         .serverSideApply();
     ModelStorage.provide(client, namespace);
 
     CommandResult applied = gearbox.cluster().apply(manifest, namespace);
-    assertTrue(applied.ok(), () -> manifest.getFileName() + " no longer applies: " + applied.stderr());
+    assertTrue(
+        applied.ok(), () -> manifest.getFileName() + " no longer applies: " + applied.stderr());
 
     gearbox.await(
-        namespace + "/" + name + " Ready", READY_TIMEOUT,
+        namespace + "/" + name + " Ready",
+        READY_TIMEOUT,
         () -> {
           String notReady = HybridModels.notReady(HybridModels.get(client, namespace, name));
           return notReady == null
@@ -94,7 +103,11 @@ class ExamplesE2E {
       String node = pod.getSpec().getNodeName();
       assertTrue(
           gearbox.gpuNodes().contains(node),
-          pod.getMetadata().getName() + " runs on " + node + ", not a GPU node " + gearbox.gpuNodes());
+          pod.getMetadata().getName()
+              + " runs on "
+              + node
+              + ", not a GPU node "
+              + gearbox.gpuNodes());
       assertEquals("Running", pod.getStatus().getPhase(), pod.getMetadata().getName());
       int podGpus = 0;
       for (Container container : pod.getSpec().getContainers()) {
@@ -107,9 +120,14 @@ class ExamplesE2E {
       assertEquals(gpus, podGpus, "nvidia.com/gpu limits of " + pod.getMetadata().getName());
     }
 
-    client.genericKubernetesResources(HybridModels.CONTEXT).inNamespace(namespace).withName(name).delete();
+    client
+        .genericKubernetesResources(HybridModels.CONTEXT)
+        .inNamespace(namespace)
+        .withName(name)
+        .delete();
     gearbox.await(
-        "everything of " + namespace + "/" + name + " deleted", Duration.ofSeconds(60),
+        "everything of " + namespace + "/" + name + " deleted",
+        Duration.ofSeconds(60),
         () -> leftovers(namespace));
     client.namespaces().withName(namespace).delete();
     ModelStorage.release(client, namespace);
@@ -119,17 +137,20 @@ class ExamplesE2E {
     return HybridModels.leftovers(client, namespace);
   }
 
-  @org.junit.jupiter.api.Test
-  void aMisspeltFieldMakesTheApplyFail(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+  @Test
+  void aMisspeltFieldMakesTheApplyFail(@TempDir Path dir) throws Exception {
     // Proves the check above has teeth: without strict validation the API server would drop
     // the unknown field and an outdated example would still "apply".
-    String minimal = java.nio.file.Files.readString(RepoPaths.examples().resolve("minimal.yaml"));
+    String minimal = Files.readString(RepoPaths.examples().resolve("minimal.yaml"));
     String misspelt = minimal.replace("  placements:", "  placement:");
     assertTrue(!misspelt.equals(minimal), "minimal.yaml has no 'placements:' line to misspell");
     Path manifest = dir.resolve("misspelt.yaml");
-    java.nio.file.Files.writeString(manifest, misspelt);
+    Files.writeString(manifest, misspelt);
     String namespace = "ex-misspelt";
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+    client
+        .namespaces()
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
         .serverSideApply();
     CommandResult applied = gearbox.cluster().apply(manifest, namespace);
     assertTrue(!applied.ok(), "a manifest with spec.placement (misspelt) must not apply");

@@ -20,9 +20,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Checks the example manifests without a cluster: placement patterns parse with the
- * runtime's own parser and every name the routing section uses is a declared placement.
- * The e2e suite then applies them to a real API server.
+ * Checks the example manifests without a cluster: placement patterns parse with the runtime's own
+ * parser and every name the routing section uses is a declared placement. The e2e suite then
+ * applies them to a real API server.
  */
 class ExamplesTest {
 
@@ -52,7 +52,8 @@ class ExamplesTest {
   @MethodSource("manifests")
   void placementsParseAndAgreeOnTheLayerCount(Path manifest) {
     JsonNode model = ExampleManifests.read(manifest);
-    assertEquals("gearbox.dev/v1alpha1", model.path("apiVersion").asText(), manifest + " apiVersion");
+    assertEquals(
+        "gearbox.dev/v1alpha1", model.path("apiVersion").asText(), manifest + " apiVersion");
     assertEquals("HybridModel", model.path("kind").asText(), manifest + " kind");
     Map<String, Integer> layersByPlacement = new HashMap<>();
     for (JsonNode placement : model.path("spec").path("placements")) {
@@ -65,7 +66,9 @@ class ExamplesTest {
     assertEquals(
         1,
         Set.copyOf(layersByPlacement.values()).size(),
-        manifest + ": placements of one checkpoint must cover the same layers: " + layersByPlacement);
+        manifest
+            + ": placements of one checkpoint must cover the same layers: "
+            + layersByPlacement);
   }
 
   @ParameterizedTest

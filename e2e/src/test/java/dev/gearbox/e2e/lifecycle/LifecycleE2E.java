@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gearbox.e2e.RepoPaths;
 import dev.gearbox.e2e.cluster.ClusterExtension;
 import dev.gearbox.e2e.cluster.CommandResult;
@@ -28,9 +29,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Day-2 operations on the Apriel2 supernet example, in the order a user does them: scale
- * with kubectl, add a placement, make two bad edits, delete. Each step starts from the state
- * the previous one left, like a real cluster.
+ * Day-2 operations on the Apriel2 supernet example, in the order a user does them: scale with
+ * kubectl, add a placement, make two bad edits, delete. Each step starts from the state the
+ * previous one left, like a real cluster.
  */
 @ExtendWith(ClusterExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -50,13 +51,12 @@ class LifecycleE2E {
 
   @BeforeAll
   void applySupernet() {
-    client.namespaces()
+    client
+        .namespaces()
         .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
         .serverSideApply();
     ModelStorage.provide(client, NS);
-    gearbox.cluster()
-        .apply(RepoPaths.examples().resolve("apriel2-supernet.yaml"), NS)
-        .orThrow();
+    gearbox.cluster().apply(RepoPaths.examples().resolve("apriel2-supernet.yaml"), NS).orThrow();
     awaitReadyAndRolledOut(1);
   }
 
@@ -68,12 +68,18 @@ class LifecycleE2E {
     awaitReadyAndRolledOut(3);
     // What HPA/KEDA read: the scale subresource reports the pods the operator runs.
     JsonNode scale =
-        json(kubectl("get", "hybridmodel/" + NAME, "--subresource=scale", "-o", "json").orThrow().stdout());
+        json(
+            kubectl("get", "hybridmodel/" + NAME, "--subresource=scale", "-o", "json")
+                .orThrow()
+                .stdout());
     assertEquals(3, scale.path("spec").path("replicas").asInt());
     assertEquals(3, scale.path("status").path("replicas").asInt());
-    assertEquals(model().path("status").path("selector").asText(), scale.path("status").path("selector").asText());
+    assertEquals(
+        model().path("status").path("selector").asText(),
+        scale.path("status").path("selector").asText());
     for (Pod pod : pods()) {
-      assertTrue(gearbox.gpuNodes().contains(pod.getSpec().getNodeName()), pod.getMetadata().getName());
+      assertTrue(
+          gearbox.gpuNodes().contains(pod.getSpec().getNodeName()), pod.getMetadata().getName());
     }
   }
 
@@ -93,12 +99,16 @@ class LifecycleE2E {
     Set<String> before = podUids();
     String hashBefore = configHash();
     kubectl(
-            "patch", "hybridmodel/" + NAME, "--type=json",
-            "-p", "[{\"op\":\"add\",\"path\":\"/spec/placements/-\","
+            "patch",
+            "hybridmodel/" + NAME,
+            "--type=json",
+            "-p",
+            "[{\"op\":\"add\",\"path\":\"/spec/placements/-\","
                 + "\"value\":{\"name\":\"kda-mix\",\"layers\":\"fa,kda*3 x6\"}}]")
         .orThrow();
     gearbox.await(
-        "placement kda-mix in status", TIMEOUT,
+        "placement kda-mix in status",
+        TIMEOUT,
         () -> {
           JsonNode model = model();
           String notReady = HybridModels.notReady(model);
@@ -113,8 +123,10 @@ class LifecycleE2E {
     Set<String> after = podUids();
     assertTrue(
         after.stream().noneMatch(before::contains),
-        "every serving pod must be replaced by the rollout; kept " + after.stream().filter(before::contains).toList());
-    String config = client.configMaps().inNamespace(NS).withName(NAME + "-config").get().getData().toString();
+        "every serving pod must be replaced by the rollout; kept "
+            + after.stream().filter(before::contains).toList());
+    String config =
+        client.configMaps().inNamespace(NS).withName(NAME + "-config").get().getData().toString();
     assertTrue(config.contains("kda-mix"), "serving ConfigMap lists the new placement: " + config);
   }
 
@@ -125,11 +137,15 @@ class LifecycleE2E {
     long generation = model().path("metadata").path("generation").asLong();
     CommandResult result =
         kubectl(
-            "patch", "hybridmodel/" + NAME, "--type=merge",
-            "-p", "{\"spec\":{\"routing\":{\"default\":\"no-such-placement\"}}}");
+            "patch",
+            "hybridmodel/" + NAME,
+            "--type=merge",
+            "-p",
+            "{\"spec\":{\"routing\":{\"default\":\"no-such-placement\"}}}");
     assertFalse(result.ok(), "a routing default naming no placement must be refused");
     assertTrue(
-        result.stderr().contains("routing.default must name one of spec.placements"), result.stderr());
+        result.stderr().contains("routing.default must name one of spec.placements"),
+        result.stderr());
     assertEquals(generation, model().path("metadata").path("generation").asLong());
     assertEquals(before, podUids(), "a refused edit must not touch the pods");
   }
@@ -140,12 +156,16 @@ class LifecycleE2E {
     Set<String> before = podUids();
     Deployment deploymentBefore = deployment();
     kubectl(
-            "patch", "hybridmodel/" + NAME, "--type=json",
-            "-p", "[{\"op\":\"add\",\"path\":\"/spec/placements/-\","
+            "patch",
+            "hybridmodel/" + NAME,
+            "--type=json",
+            "-p",
+            "[{\"op\":\"add\",\"path\":\"/spec/placements/-\","
                 + "\"value\":{\"name\":\"broken\",\"layers\":\"fa,warp*3 x6\"}}]")
         .orThrow();
     gearbox.await(
-        "Degraded=True for the unknown mixer", TIMEOUT,
+        "Degraded=True for the unknown mixer",
+        TIMEOUT,
         () -> {
           JsonNode model = model();
           JsonNode degraded = HybridModels.condition(model, "Degraded");
@@ -159,26 +179,36 @@ class LifecycleE2E {
     JsonNode degraded = HybridModels.condition(model(), "Degraded");
     assertEquals("InvalidSpec", degraded.path("reason").asText());
     assertTrue(degraded.path("message").asText().contains("warp"), degraded.toString());
-    assertEquals("True", HybridModels.condition(model(), "Ready").path("status").asText(),
+    assertEquals(
+        "True",
+        HybridModels.condition(model(), "Ready").path("status").asText(),
         "the previous configuration keeps serving");
     gearbox.await(
-        "Warning event InvalidSpec", Duration.ofSeconds(30),
+        "Warning event InvalidSpec",
+        Duration.ofSeconds(30),
         () ->
             client.v1().events().inNamespace(NS).list().getItems().stream()
-                    .anyMatch(e -> "InvalidSpec".equals(e.getReason()) && "Warning".equals(e.getType()))
+                    .anyMatch(
+                        e -> "InvalidSpec".equals(e.getReason()) && "Warning".equals(e.getType()))
                 ? null
                 : "no InvalidSpec Warning event in " + NS);
     assertEquals(before, podUids(), "a rejected spec must not touch the pods");
-    assertEquals(deploymentBefore.getMetadata().getGeneration(), deployment().getMetadata().getGeneration());
+    assertEquals(
+        deploymentBefore.getMetadata().getGeneration(), deployment().getMetadata().getGeneration());
 
     // Fixing the spec clears Degraded.
     // all-fa, swa-mix, turbo-8x, kda-mix, broken: the "test" op guards the index.
-    kubectl("patch", "hybridmodel/" + NAME, "--type=json",
-            "-p", "[{\"op\":\"test\",\"path\":\"/spec/placements/4/name\",\"value\":\"broken\"},"
+    kubectl(
+            "patch",
+            "hybridmodel/" + NAME,
+            "--type=json",
+            "-p",
+            "[{\"op\":\"test\",\"path\":\"/spec/placements/4/name\",\"value\":\"broken\"},"
                 + "{\"op\":\"remove\",\"path\":\"/spec/placements/4\"}]")
         .orThrow();
     gearbox.await(
-        "Degraded=False after the fix", TIMEOUT,
+        "Degraded=False after the fix",
+        TIMEOUT,
         () -> {
           JsonNode condition = HybridModels.condition(model(), "Degraded");
           return "False".equals(condition.path("status").asText()) ? null : "Degraded " + condition;
@@ -193,7 +223,8 @@ class LifecycleE2E {
   void deletingTheModelRemovesEverythingItCreated() {
     kubectl("delete", "hybridmodel/" + NAME, "--wait=false").orThrow();
     gearbox.await(
-        "everything of " + NS + "/" + NAME + " deleted", Duration.ofSeconds(60),
+        "everything of " + NS + "/" + NAME + " deleted",
+        Duration.ofSeconds(60),
         () -> HybridModels.leftovers(client, NS));
     client.namespaces().withName(NS).delete();
     ModelStorage.release(client, NS);
@@ -201,7 +232,8 @@ class LifecycleE2E {
 
   private void awaitReadyAndRolledOut(int replicas) {
     gearbox.await(
-        NS + "/" + NAME + " ready with " + replicas + " up-to-date pods", TIMEOUT,
+        NS + "/" + NAME + " ready with " + replicas + " up-to-date pods",
+        TIMEOUT,
         () -> {
           JsonNode model = model();
           String notReady = HybridModels.notReady(model);
@@ -217,8 +249,13 @@ class LifecycleE2E {
             return "Deployment spec " + deployment.getSpec().getReplicas() + ", status " + status;
           }
           List<Pod> pods = pods();
-          long running = pods.stream().filter(p -> "Running".equals(p.getStatus().getPhase())
-              && p.getMetadata().getDeletionTimestamp() == null).count();
+          long running =
+              pods.stream()
+                  .filter(
+                      p ->
+                          "Running".equals(p.getStatus().getPhase())
+                              && p.getMetadata().getDeletionTimestamp() == null)
+                  .count();
           if (pods.size() != replicas || running != replicas) {
             return pods.size() + " pods, " + running + " running";
           }
@@ -259,7 +296,7 @@ class LifecycleE2E {
 
   private static JsonNode json(String text) {
     try {
-      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+      return new ObjectMapper().readTree(text);
     } catch (java.io.IOException e) {
       throw new AssertionError("not JSON: " + text, e);
     }
