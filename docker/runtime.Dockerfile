@@ -21,7 +21,8 @@ RUN --mount=type=cache,target=/root/.m2 \
 FROM eclipse-temurin:21-jre-noble AS jre
 
 FROM ${CUDA_IMAGE}
-ARG MAIN_CLASS=dev.gearbox.runtime.server.RuntimeServer
+# ServeCommand takes the serve flags directly, so the container args are its args.
+ARG MAIN_CLASS=dev.gearbox.runtime.server.ServeCommand
 LABEL org.opencontainers.image.title="gearbox-runtime" \
       org.opencontainers.image.description="Gearbox model server: every placement of one checkpoint, one copy of the weights" \
       org.opencontainers.image.source="https://github.com/gearbox-dev/gearbox"
@@ -33,7 +34,7 @@ COPY --from=build /out/lib /app/lib
 RUN mkdir -p /models && chown 65532:65532 /models
 ENV MAIN_CLASS=${MAIN_CLASS} GEARBOX_MODEL_DIR=/models
 USER 65532:65532
-# 50051: gRPC (Generate, Score, health); 9090: Prometheus metrics.
-EXPOSE 50051 9090
+# 50051: gRPC (Generate, Score, health); 9400: Prometheus metrics (ServeCommand defaults).
+EXPOSE 50051 9400
 # The weights live off-heap (memory-mapped safetensors), so the heap stays a small share.
 ENTRYPOINT ["/bin/sh", "-c", "exec java -XX:MaxRAMPercentage=40 --enable-native-access=ALL-UNNAMED -cp '/app/lib/*' \"$MAIN_CLASS\" \"$@\"", "--"]
