@@ -22,6 +22,6 @@ LABEL org.opencontainers.image.title="gearbox-routing" \
 COPY --from=build /out/lib /app/lib
 ENV MAIN_CLASS=${MAIN_CLASS}
 USER 65532:65532
-# 8000: OpenAI-compatible HTTP; 9091: Prometheus metrics.
-EXPOSE 8000 9091
+# 8080: OpenAI-compatible HTTP (and /metrics); 8081: gRPC — the ports the operator passes.
+EXPOSE 8080 8081
 ENTRYPOINT ["/bin/sh", "-c", "exec java -XX:MaxRAMPercentage=75 -cp '/app/lib/*' \"$MAIN_CLASS\" \"$@\"", "--"]
