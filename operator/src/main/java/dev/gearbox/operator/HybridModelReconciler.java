@@ -12,17 +12,22 @@ import dev.gearbox.operator.spec.ResolvedSpec;
 import dev.gearbox.operator.spec.SpecResolver;
 import dev.gearbox.operator.status.Conditions;
 import dev.gearbox.operator.status.Events;
+import dev.gearbox.operator.status.Failures;
 import dev.gearbox.operator.status.StatusFactory;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,6 +92,68 @@ public class HybridModelReconciler implements Reconciler<HybridModel> {
         new ObjectMetaBuilder().withName(name(model)).withNamespace(namespace(model)).build());
     patch.setStatus(status);
     return UpdateControl.patchStatus(patch);
+  }
+
+  /**
+   * Reconcile failed. A resource the API server rejects (400/422) can only be fixed by a new spec:
+   * Degraded, one Warning event, no retry. Anything else is reported as Degraded too and retried
+   * with the SDK's backoff.
+   */
+  @Override
+  public ErrorStatusUpdateControl<HybridModel> updateErrorStatus(
+      HybridModel model, Context<HybridModel> context, Exception error) {
+    String rejection = Failures.rejection(error);
+    String reason = rejection != null ? "RejectedByApiServer" : "ReconcileError";
+    String message = rejection != null ? rejection : Failures.describe(error);
+    HybridModelStatus previous =
+        model.getStatus() != null ? model.getStatus() : new HybridModelStatus();
+    Condition before = Conditions.find(previous.getConditions(), Conditions.DEGRADED);
+    long generation =
+        model.getMetadata().getGeneration() == null ? 0 : model.getMetadata().getGeneration();
+    Condition degraded =
+        Conditions.next(
+            previous.getConditions(),
+            Conditions.DEGRADED,
+            true,
+            reason,
+            message,
+            generation,
+            clock.instant());
+    if (rejection != null
+        && (before == null
+            || !"True".equals(before.getStatus())
+            || !Objects.equals(before.getMessage(), message))) {
+      Events.warn(context.getClient(), model, reason, message, clock.instant());
+    }
+    List<Condition> conditions = new ArrayList<>();
+    for (Condition c : previous.getConditions()) {
+      if (!c.getType().equals(Conditions.DEGRADED)) {
+        conditions.add(c);
+      }
+    }
+    conditions.add(new ConditionBuilder(degraded).build());
+    HybridModelStatus status = copyOf(previous);
+    status.setObservedGeneration(generation);
+    status.setConditions(conditions);
+    HybridModel patch = new HybridModel();
+    patch.setMetadata(
+        new ObjectMetaBuilder().withName(name(model)).withNamespace(namespace(model)).build());
+    patch.setStatus(status);
+    ErrorStatusUpdateControl<HybridModel> control = ErrorStatusUpdateControl.patchStatus(patch);
+    return rejection != null ? control.withNoRetry() : control;
+  }
+
+  private static HybridModelStatus copyOf(HybridModelStatus s) {
+    HybridModelStatus copy = new HybridModelStatus();
+    copy.setReplicas(s.getReplicas());
+    copy.setReadyReplicas(s.getReadyReplicas());
+    copy.setReady(s.getReady());
+    copy.setSelector(s.getSelector());
+    copy.setPlacementNames(s.getPlacementNames());
+    copy.setPlacements(s.getPlacements());
+    copy.setKvUtilization(s.getKvUtilization());
+    copy.setSloState(s.getSloState());
+    return copy;
   }
 
   /** True when the Degraded/InvalidSpec condition is new or says something new. */

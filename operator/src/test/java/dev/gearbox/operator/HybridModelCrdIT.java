@@ -208,6 +208,17 @@ class HybridModelCrdIT {
   }
 
   @Test
+  void kubectlShowsThePrinterColumnsUnderTheShortName() throws Exception {
+    models().inNamespace(NAMESPACE).resource(TestingModels.apriel("printed")).create();
+    String table = TestingControlPlane.get().kubectl("get", "hm", "printed", "-n", NAMESPACE);
+    String header = table.lines().findFirst().orElse("");
+    for (String column : List.of("NAME", "PLACEMENTS", "READY", "KV", "SLO", "AGE")) {
+      assertTrue(header.contains(column), "missing column " + column + " in: " + table);
+    }
+    assertTrue(table.contains("printed"), table);
+  }
+
+  @Test
   void explicitMixerListIsAccepted() {
     HybridModel model = TestingModels.apriel("explicit");
     model.getSpec().getPlacements().get(1).setLayers(null);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gearbox.crds.HybridModel;
 import dev.gearbox.crds.HybridModelStatus;
+import dev.gearbox.crds.OverridesSpec;
 import dev.gearbox.crds.PlacementStatus;
 import dev.gearbox.operator.desired.Labels;
 import dev.gearbox.operator.desired.ServingConfig;
@@ -26,6 +27,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -271,6 +273,25 @@ class HybridModelReconcilerIT {
                     && !Conditions.isTrue(s.getConditions(), Conditions.DEGRADED));
     assertNotEquals(c.getLastTransitionTime(), null);
     assertEquals("AsExpected", condition(fixed, Conditions.DEGRADED).getReason());
+  }
+
+  @Test
+  void resourceTheApiServerRejectsDegradesWithoutRetry() throws InterruptedException {
+    HybridModel model = TestingModels.apriel("badlabel");
+    OverridesSpec overrides = new OverridesSpec();
+    // The CRD cannot validate label values; the Deployment's pod template can.
+    overrides.setPodLabels(Map.of("team", "ml platform"));
+    model.getSpec().setOverrides(overrides);
+    operator.create(model);
+    HybridModelStatus degraded =
+        awaitStatus("badlabel", s -> Conditions.isTrue(s.getConditions(), Conditions.DEGRADED));
+    Condition c = condition(degraded, Conditions.DEGRADED);
+    assertEquals("RejectedByApiServer", c.getReason());
+    assertTrue(c.getMessage().contains("ml platform"), c.getMessage());
+    List<Event> events = await().atMost(WAIT).until(() -> warnings("badlabel"), l -> !l.isEmpty());
+    assertEquals("RejectedByApiServer", events.getFirst().getReason());
+    Thread.sleep(3000);
+    assertEquals(1, warnings("badlabel").size(), "no retry storm");
   }
 
   @Test

@@ -29,6 +29,16 @@ final class TestingControlPlane {
   private Process controllerManager;
 
   private TestingControlPlane() {
+    Path layout =
+        Path.of(System.getProperty("user.home"), ".kubeapitest", "k8s", VERSION + "-linux-amd64");
+    for (String binary : List.of("kube-apiserver", "etcd", "kubectl")) {
+      if (!Files.isExecutable(layout.resolve(binary))) {
+        throw new IllegalStateException(
+            layout.resolve(binary)
+                + " is missing: run .ci/control-plane.sh to build the control"
+                + " plane (cached under ~/.cache/gearbox/k8s)");
+      }
+    }
     apiServer =
         new KubeAPIServer(
             KubeAPIServerConfigBuilder.anAPIServerConfig()
@@ -61,6 +71,23 @@ final class TestingControlPlane {
     config.setImpersonateUsername("system:serviceaccount:" + namespace + ":" + serviceAccount);
     config.setImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:" + namespace);
     return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** Runs kubectl against this API server and returns its output; fails on a non-zero exit. */
+  String kubectl(String... args) throws IOException, InterruptedException {
+    Path config = Files.createTempFile("gearbox-kubectl", ".kubeconfig");
+    Files.writeString(config, kubeconfig);
+    List<String> command = new java.util.ArrayList<>();
+    command.add(binDir().resolve("kubectl").toString());
+    command.add("--kubeconfig=" + config);
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException("kubectl " + String.join(" ", args) + " failed: " + out);
+    }
+    return out;
   }
 
   /** Starts kube-controller-manager with the garbage collector, once. */

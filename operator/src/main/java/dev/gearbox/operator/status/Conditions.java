@@ -15,6 +15,7 @@ public final class Conditions {
   public static final String READY = "Ready";
   public static final String PROGRESSING = "Progressing";
   public static final String DEGRADED = "Degraded";
+  public static final String SLO_MET = "SloMet";
 
   private Conditions() {}
 
@@ -27,7 +28,18 @@ public final class Conditions {
       String message,
       long generation,
       Instant now) {
-    String value = status ? "True" : "False";
+    return next(previous, type, status ? "True" : "False", reason, message, generation, now);
+  }
+
+  /** As {@link #next(List, String, boolean, String, String, long, Instant)}, for "Unknown" too. */
+  public static Condition next(
+      List<Condition> previous,
+      String type,
+      String value,
+      String reason,
+      String message,
+      long generation,
+      Instant now) {
     String transition = DateTimeFormatter.ISO_INSTANT.format(now.truncatedTo(ChronoUnit.SECONDS));
     if (previous != null) {
       for (Condition old : previous) {

@@ -170,8 +170,30 @@ public final class StatusFactory {
           Conditions.next(
               old, Conditions.DEGRADED, false, "AsExpected", "spec accepted", generation, now));
     }
+    if (model.getSpec() != null && model.getSpec().getSlo() != null) {
+      conditions.add(sloMet(old, generation, now));
+    }
     status.setConditions(conditions);
     return status;
+  }
+
+  /**
+   * SloMet is judged from the router's latency metrics, which the operator does not read yet: a
+   * verdict written by that side is kept, otherwise the honest answer is Unknown.
+   */
+  private static Condition sloMet(List<Condition> old, long generation, Instant now) {
+    Condition previous = Conditions.find(old, Conditions.SLO_MET);
+    if (previous != null && !"Unknown".equals(previous.getStatus())) {
+      return previous;
+    }
+    return Conditions.next(
+        old,
+        Conditions.SLO_MET,
+        "Unknown",
+        "NotMeasured",
+        "no latency measurements reported for spec.slo yet",
+        generation,
+        now);
   }
 
   /** A Deployment condition that means the rollout cannot finish on its own. */

@@ -115,4 +115,18 @@ class StatusFactoryTest {
     assertEquals("ProgressDeadlineExceeded", degraded.getReason());
     assertNotEquals("True", Conditions.find(status.getConditions(), Conditions.READY).getStatus());
   }
+
+  @Test
+  void sloMetIsUnknownUntilMeasuredAndAbsentWithoutAnSlo() throws Exception {
+    HybridModel m = model();
+    ResolvedSpec r = SpecResolver.resolve(m.getSpec());
+    HybridModelStatus without = StatusFactory.compute(m, r, null, deployment(1), T0);
+    assertEquals(null, Conditions.find(without.getConditions(), Conditions.SLO_MET));
+    m.getSpec().setSlo(new dev.gearbox.crds.SloSpec());
+    HybridModelStatus with = StatusFactory.compute(m, r, null, deployment(1), T0);
+    var slo = Conditions.find(with.getConditions(), Conditions.SLO_MET);
+    assertEquals("Unknown", slo.getStatus());
+    assertEquals("NotMeasured", slo.getReason());
+    assertEquals("Unknown", with.getSloState());
+  }
 }
