@@ -38,7 +38,23 @@ public final class ServeCommand {
       int maxWaiting,
       int kvBlockTokens,
       int prefillTokensPerStep,
-      Duration grace) {}
+      Duration grace,
+      Backend backend) {}
+
+  /** Which kernels run the model. */
+  enum Backend {
+    CPU,
+    CUDA;
+
+    static Backend parse(String value) {
+      return switch (value.toLowerCase(Locale.ROOT)) {
+        case "cpu" -> CPU;
+        case "cuda" -> CUDA;
+        default ->
+            throw new IllegalArgumentException("--backend expects cpu or cuda, got '" + value + "'");
+      };
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     Options options;
@@ -86,6 +102,13 @@ public final class ServeCommand {
 
   /** Loads the model and starts serving it. */
   static Serving start(Options options, ModelLoader loader) throws Exception {
+    if (options.backend() == Backend.CUDA) {
+      // The CUDA backend is not part of this build yet; serving on the CPU keeps a GPU pod
+      // useful (and its probes honest) instead of crash-looping.
+      System.err.println(
+          "gearbox runtime: --backend=cuda requested but this build has no CUDA backend;"
+              + " serving on the CPU");
+    }
     LanguageModel model = loader.load(options.model());
     try {
       List<Placement> placements = new ArrayList<>();
@@ -130,14 +153,24 @@ public final class ServeCommand {
     int block = 16;
     int prefill = 512;
     long grace = 30;
+    Backend backend = Backend.CPU;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
-      if (i + 1 >= args.length) {
+      String value;
+      int equals = flag.indexOf('=');
+      if (flag.startsWith("--") && equals > 0) {
+        // --flag=value, the form the operator's pod spec uses.
+        value = flag.substring(equals + 1);
+        flag = flag.substring(0, equals);
+      } else if (i + 1 >= args.length) {
         throw new IllegalArgumentException(flag + " needs a value");
+      } else {
+        value = args[++i];
       }
-      String value = args[++i];
       switch (flag) {
-        case "--model" -> model = Path.of(value);
+        case "--model", "--model-dir" -> model = Path.of(value);
+        case "--placements" -> placements.addAll(PlacementsFile.read(Path.of(value)));
+        case "--backend" -> backend = Backend.parse(value);
         case "--placement" -> {
           int eq = value.indexOf('=');
           if (eq <= 0 || eq == value.length() - 1) {
@@ -145,7 +178,7 @@ public final class ServeCommand {
           }
           placements.add(new String[] {value.substring(0, eq), value.substring(eq + 1)});
         }
-        case "--port" -> port = intFlag(flag, value);
+        case "--port", "--grpc-port" -> port = intFlag(flag, value);
         case "--metrics-port" -> metricsPort = intFlag(flag, value);
         case "--memory-budget" -> budget = bytes(flag, value);
         case "--max-waiting" -> maxWaiting = intFlag(flag, value);
@@ -161,7 +194,9 @@ public final class ServeCommand {
     if (!Files.isDirectory(model)) {
       throw new IllegalArgumentException("--model " + model + " is not a directory");
     }
-    return new Options(model, placements, port, metricsPort, budget, maxWaiting, block, prefill, Duration.ofSeconds(grace));
+    return new Options(
+        model, placements, port, metricsPort, budget, maxWaiting, block, prefill,
+        Duration.ofSeconds(grace), backend);
   }
 
   private static int intFlag(String flag, String value) {

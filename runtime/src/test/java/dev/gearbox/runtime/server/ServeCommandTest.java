@@ -36,6 +36,37 @@ class ServeCommandTest {
   }
 
   @Test
+  void acceptsTheOperatorsPodArguments() throws Exception {
+    // The operator's ConfigMap file and --flag=value arguments (operator ServingPod/ServingConfig).
+    Path file = dir.resolve("placements.json");
+    java.nio.file.Files.writeString(
+        file,
+        """
+        {"defaultPlacement": "all-fa", "model": "pvc://models/x", "modelDir": "/models",
+         "placements": [
+           {"name": "all-fa", "pattern": "attention*4", "mixers": ["attention", "attention", "attention", "attention"]},
+           {"name": "turbo", "pattern": "fa,gdn*3"}]}
+        """);
+    ServeCommand.Options o =
+        ServeCommand.parse(new String[] {
+          "--model-dir=" + dir, "--placements=" + file, "--grpc-port=9000", "--backend=cuda"
+        });
+    assertEquals(dir, o.model());
+    assertEquals(9000, o.port());
+    assertEquals(ServeCommand.Backend.CUDA, o.backend());
+    assertEquals(2, o.placements().size());
+    assertEquals("all-fa", o.placements().get(0)[0]);
+    assertEquals("attention,attention,attention,attention", o.placements().get(0)[1]);
+    assertEquals("fa,gdn*3", o.placements().get(1)[1]);
+
+    java.nio.file.Files.writeString(file, "{\"placements\": [{\"name\": \"x\"}]}");
+    assertTrue(
+        message("--model", dir.toString(), "--placements", file.toString())
+            .contains("placements[0]: expected 'pattern' or a non-empty 'mixers'"));
+    assertTrue(message("--model", dir.toString(), "--backend", "tpu").contains("--backend expects cpu or cuda"));
+  }
+
+  @Test
   void badFlagsSayWhatWasExpected() {
     assertTrue(message("--model", dir.toString(), "--memory-budget", "lots").contains("--memory-budget expects a positive byte count"));
     assertTrue(message("--model", dir.toString(), "--placement", "turbo").contains("--placement expects NAME=PATTERN"));
