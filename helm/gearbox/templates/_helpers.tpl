@@ -61,30 +61,26 @@ app.kubernetes.io/part-of: gearbox
 
 {{/* Rules the operator needs on the namespaces it watches; shared by Role and ClusterRole. */}}
 {{- define "gearbox.operatorRules" -}}
+{{- /* The proven minimum: the same rules as operator/deploy/rbac.yaml (OperatorRbacIT) and
+     exercised by the e2e suite, whose operator runs as this chart's ServiceAccount. */ -}}
 - apiGroups: [gearbox.dev]
   resources: [hybridmodels]
-  verbs: [get, list, watch, patch, update]
+  verbs: [get, list, watch]
 - apiGroups: [gearbox.dev]
   resources: [hybridmodels/status]
-  verbs: [get, patch, update]
-- apiGroups: [gearbox.dev]
-  resources: [hybridmodels/finalizers]
-  verbs: [update]
+  verbs: [patch]
 - apiGroups: [apps]
   resources: [deployments]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, list, watch, create, update, patch]
 - apiGroups: [""]
   resources: [services, configmaps]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, list, watch, create, update, patch]
 - apiGroups: [policy]
   resources: [poddisruptionbudgets]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, list, watch, create, update, patch]
 - apiGroups: [""]
-  resources: [pods]
-  verbs: [get, list, watch]
-- apiGroups: ["", events.k8s.io]
   resources: [events]
-  verbs: [create, patch]
+  verbs: [create]
 {{- end -}}
 
 {{- define "gearbox.validate" -}}

@@ -130,7 +130,11 @@ class ChartInstallE2E {
     // Asked of the real authorizer: what the chart granted, and nothing more.
     assertTrue(allowed("patch", "gearbox.dev", "hybridmodels", "status", "any-namespace"));
     assertTrue(allowed("create", "apps", "deployments", "", "any-namespace"));
-    assertTrue(allowed("delete", "policy", "poddisruptionbudgets", "", "team-a"));
+    assertTrue(allowed("patch", "policy", "poddisruptionbudgets", "", "team-a"));
+    // Owned resources go away through owner references (the garbage collector), never by the
+    // operator; it never writes a HybridModel's spec either.
+    assertFalse(allowed("delete", "policy", "poddisruptionbudgets", "", "team-a"));
+    assertFalse(allowed("update", "gearbox.dev", "hybridmodels", "", "team-a"));
     assertTrue(allowed("create", "", "events", "", "team-a"));
     assertFalse(allowed("get", "", "secrets", "", "team-a"), "operator must not read Secrets");
     assertFalse(allowed("delete", "", "pods", "", "team-a"), "operator must not delete pods");

@@ -113,14 +113,11 @@ class HelmChartTest {
         Set.of(
             "gearbox.dev/hybridmodels",
             "gearbox.dev/hybridmodels/status",
-            "gearbox.dev/hybridmodels/finalizers",
             "apps/deployments",
             "/services",
             "/configmaps",
             "policy/poddisruptionbudgets",
-            "/pods",
-            "/events",
-            "events.k8s.io/events"),
+            "/events"),
         grantedResources(role));
     ObjectNode binding = chart.get("ClusterRoleBinding", "gb-gearbox-operator");
     assertEquals("gb-gearbox", binding.path("subjects").get(0).path("name").asText());
