@@ -1,0 +1,35 @@
+package dev.gearbox.routing.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gearbox.routing.admission.ClientLimiter;
+import dev.gearbox.routing.config.ActiveConfig;
+import dev.gearbox.routing.runtime.RuntimeClient;
+import dev.gearbox.routing.runtime.RuntimeView;
+import dev.gearbox.routing.slo.SloTracker;
+import dev.gearbox.routing.text.PromptCodec;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+/**
+ * What the HTTP front shares between requests.
+ *
+ * @param config the configuration in force
+ * @param runtime the runtime client (one shared channel)
+ * @param view cached catalogue and load of the runtime
+ * @param codec tokenizer and chat template
+ * @param limiter per-client admission
+ * @param slo TTFT/TPOT tracking
+ * @param registry metrics
+ * @param modelName name clients use for the model, or null for the runtime's own name
+ */
+public record RouterServices(
+    ActiveConfig config,
+    RuntimeClient runtime,
+    RuntimeView view,
+    PromptCodec codec,
+    ClientLimiter limiter,
+    SloTracker slo,
+    PrometheusMeterRegistry registry,
+    String modelName) {
+
+  static final ObjectMapper JSON = new ObjectMapper();
+}

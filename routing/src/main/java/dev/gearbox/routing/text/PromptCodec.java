@@ -1,0 +1,28 @@
+package dev.gearbox.routing.text;
+
+import java.util.List;
+
+/**
+ * Turns a request's prompt into the token ids the runtime consumes: the router tokenizes, because
+ * routing rules and the context-length check need the prompt's token count before a placement is
+ * chosen.
+ */
+public interface PromptCodec {
+
+  /** Token ids of {@code text}, with the model's beginning-of-sequence token when it uses one. */
+  int[] encode(String text);
+
+  /** Renders chat {@code messages} with the checkpoint's chat template, ending with the assistant turn. */
+  String renderChat(List<ChatMessage> messages);
+
+  /** Token ids that end generation (end-of-sequence and end-of-turn). */
+  List<Integer> stopTokenIds();
+
+  /**
+   * One chat message.
+   *
+   * @param role {@code system}, {@code user}, {@code assistant} or {@code tool}
+   * @param content its text
+   */
+  record ChatMessage(String role, String content) {}
+}
