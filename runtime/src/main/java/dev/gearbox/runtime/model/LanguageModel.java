@@ -21,6 +21,11 @@ public interface LanguageModel extends AutoCloseable {
   /** Largest context (prompt + generated tokens) one sequence may reach. */
   int maxContextLength();
 
+  /** Token ids that end generation on their own (the checkpoint's EOS); empty when unknown. */
+  default int[] eosTokenIds() {
+    return new int[0];
+  }
+
   /** Mixer names the checkpoint has at {@code layer}, in checkpoint order. */
   List<String> mixerNames(int layer);
 

@@ -1,0 +1,188 @@
+package dev.gearbox.runtime.engine;
+
+import dev.gearbox.runtime.placement.LayerState;
+import dev.gearbox.runtime.placement.MixerKind;
+import dev.gearbox.runtime.placement.Placement;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Byte accounting of decode state under one memory budget, with one pool per kind of state:
+ * paged KV blocks for full attention, ring buffers for sliding-window attention, fixed slabs for
+ * GDN, KDA and Mamba.
+ *
+ * <p>Policy: a request reserves its worst case ({@code prompt + maxTokens} tokens, FA rounded up
+ * to whole blocks) when admitted, and its blocks are then filled as it grows. Because growth can
+ * never fail after admission, no request ever waits for another to finish while holding memory,
+ * so admission cannot deadlock and nothing needs preemption. The price is that memory promised to
+ * long {@code maxTokens} that are never used stays idle; {@code filled} bytes show how much.
+ * Sizing is by bytes, not by layer count, so a kind used by one layer costs only its bytes.
+ *
+ * <p>Thread-safe: the scheduler changes it, stats readers read it.
+ */
+public final class MemoryPools {
+  private static final MixerKind[] KINDS = MixerKind.values();
+
+  private final long capacityBytes;
+  private final int blockTokens;
+  private final long[] usedByKind = new long[KINDS.length];
+  private final long[] filledByKind = new long[KINDS.length];
+  private final Map<String, long[]> byPlacement = new LinkedHashMap<>();
+  private long used;
+  private long filled;
+
+  /** One sequence's share of the pools. */
+  public static final class Reservation {
+    private final Placement placement;
+    private final long[] usedByKind;
+    private final long[] filledByKind = new long[KINDS.length];
+    private final long total;
+    private boolean released;
+
+    private Reservation(Placement placement, long[] usedByKind) {
+      this.placement = placement;
+      this.usedByKind = usedByKind;
+      long sum = 0;
+      for (long b : usedByKind) {
+        sum += b;
+      }
+      this.total = sum;
+    }
+
+    /** Bytes reserved over all pools. */
+    public long bytes() {
+      return total;
+    }
+  }
+
+  /**
+   * @param capacityBytes the memory budget for decode state
+   * @param blockTokens tokens per full-attention KV block (the paging granularity)
+   */
+  public MemoryPools(long capacityBytes, int blockTokens) {
+    if (capacityBytes <= 0) {
+      throw new IllegalArgumentException("memory budget must be > 0 bytes, got " + capacityBytes);
+    }
+    if (blockTokens < 1) {
+      throw new IllegalArgumentException("KV block size must be >= 1 token, got " + blockTokens);
+    }
+    this.capacityBytes = capacityBytes;
+    this.blockTokens = blockTokens;
+  }
+
+  public long capacityBytes() {
+    return capacityBytes;
+  }
+
+  public int blockTokens() {
+    return blockTokens;
+  }
+
+  /** Bytes a sequence of {@code placement} reserves for {@code contextTokens} tokens. */
+  public long bytesFor(Placement placement, int contextTokens) {
+    long sum = 0;
+    for (LayerState layer : placement.layers()) {
+      sum += layerBytes(layer, contextTokens);
+    }
+    return sum;
+  }
+
+  /** Reserves room for {@code contextTokens} tokens, or returns null when it does not fit now. */
+  public synchronized Reservation tryReserve(Placement placement, int contextTokens) {
+    long[] perKind = new long[KINDS.length];
+    for (LayerState layer : placement.layers()) {
+      perKind[layer.kind().ordinal()] += layerBytes(layer, contextTokens);
+    }
+    Reservation reservation = new Reservation(placement, perKind);
+    if (used + reservation.total > capacityBytes) {
+      return null;
+    }
+    used += reservation.total;
+    long[] mine = byPlacement.computeIfAbsent(placement.name(), k -> new long[2]);
+    mine[0] += reservation.total;
+    for (int k = 0; k < KINDS.length; k++) {
+      usedByKind[k] += perKind[k];
+    }
+    return reservation;
+  }
+
+  /** Records that the sequence now holds {@code length} tokens (blocks touched, slots filled). */
+  public synchronized void fill(Reservation reservation, int length) {
+    if (reservation.released) {
+      return;
+    }
+    long[] mine = byPlacement.get(reservation.placement.name());
+    for (int k = 0; k < KINDS.length; k++) {
+      filled -= reservation.filledByKind[k];
+      filledByKind[k] -= reservation.filledByKind[k];
+      mine[1] -= reservation.filledByKind[k];
+      reservation.filledByKind[k] = 0;
+    }
+    for (LayerState layer : reservation.placement.layers()) {
+      reservation.filledByKind[layer.kind().ordinal()] += layerBytes(layer, length);
+    }
+    for (int k = 0; k < KINDS.length; k++) {
+      filled += reservation.filledByKind[k];
+      filledByKind[k] += reservation.filledByKind[k];
+      mine[1] += reservation.filledByKind[k];
+    }
+  }
+
+  /** Returns the reservation's bytes to the pools; releasing twice is harmless. */
+  public synchronized void release(Reservation reservation) {
+    if (reservation.released) {
+      return;
+    }
+    reservation.released = true;
+    long[] mine = byPlacement.get(reservation.placement.name());
+    used -= reservation.total;
+    mine[0] -= reservation.total;
+    for (int k = 0; k < KINDS.length; k++) {
+      usedByKind[k] -= reservation.usedByKind[k];
+      filledByKind[k] -= reservation.filledByKind[k];
+      filled -= reservation.filledByKind[k];
+      mine[1] -= reservation.filledByKind[k];
+    }
+  }
+
+  /** Reserved bytes over all pools. */
+  public synchronized long usedBytes() {
+    return used;
+  }
+
+  /** Bytes of state written so far over all pools. */
+  public synchronized long filledBytes() {
+    return filled;
+  }
+
+  /** used / capacity: the KV pressure. */
+  public synchronized double utilization() {
+    return (double) used / capacityBytes;
+  }
+
+  /** Per pool kind: {used, filled} bytes, for every kind in {@link MixerKind} order. */
+  public synchronized Map<MixerKind, long[]> byKind() {
+    Map<MixerKind, long[]> out = new EnumMap<>(MixerKind.class);
+    for (MixerKind kind : KINDS) {
+      out.put(kind, new long[] {usedByKind[kind.ordinal()], filledByKind[kind.ordinal()]});
+    }
+    return out;
+  }
+
+  /** Per placement name: {used, filled} bytes of the placements that ever reserved. */
+  public synchronized Map<String, long[]> byPlacement() {
+    Map<String, long[]> out = new LinkedHashMap<>();
+    byPlacement.forEach((name, v) -> out.put(name, v.clone()));
+    return out;
+  }
+
+  private long layerBytes(LayerState layer, int tokens) {
+    if (layer.kind() == MixerKind.FULL_ATTENTION && layer.window() == 0) {
+      long blocks = (tokens + (long) blockTokens - 1) / blockTokens;
+      return blocks * blockTokens * layer.bytesPerToken() + layer.fixedBytes();
+    }
+    // Ring buffers hold min(tokens, window) slots; slabs are fixed.
+    return layer.bytesAt(tokens);
+  }
+}

@@ -1,0 +1,341 @@
+package dev.gearbox.runtime.engine;
+
+import dev.gearbox.runtime.model.LanguageModel;
+import dev.gearbox.runtime.model.SequenceState;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The scheduler thread's half of the engine: the running batch, one step at a time (chunked
+ * prefill under a token budget, then one mixed-placement decode call), sampling, stop checks and
+ * every listener call. Scratch arrays are sized once, so a step allocates nothing of its own.
+ */
+final class StepRunner {
+  private final Engine engine;
+  private final LanguageModel model;
+  private final EngineConfig config;
+  private final TokenDecoder decoder;
+  private final MemoryPools pools;
+  private final Sampler sampler;
+  private final int vocab;
+  private final int[] eos;
+  private final int scoreChunk;
+
+  private final List<ActiveRequest> running = new ArrayList<>();
+  private final SequenceState[] batchSequences;
+  private final int[] batchTokens;
+  private final float[][] batchLogits;
+  private final ActiveRequest[] batchRequests;
+  private final float[] prefillLogits;
+  private final float[] scoreLogits;
+
+  StepRunner(Engine engine, LanguageModel model, EngineConfig config, TokenDecoder decoder, MemoryPools pools) {
+    this.engine = engine;
+    this.model = model;
+    this.config = config;
+    this.decoder = decoder;
+    this.pools = pools;
+    this.vocab = model.vocabSize();
+    this.sampler = new Sampler(vocab);
+    this.eos = model.eosTokenIds().clone();
+    int n = config.maxRunning();
+    this.batchSequences = new SequenceState[n];
+    this.batchTokens = new int[n];
+    this.batchRequests = new ActiveRequest[n];
+    this.batchLogits = new float[n][vocab];
+    this.prefillLogits = new float[vocab];
+    // All-position logits of a scored chunk; capped at ~16 MiB however large the vocabulary.
+    this.scoreChunk = Math.max(1, Math.min(config.prefillTokensPerStep(), (4 << 20) / vocab));
+    this.scoreLogits = new float[scoreChunk * vocab];
+  }
+
+  boolean isEmpty() {
+    return running.isEmpty();
+  }
+
+  int size() {
+    return running.size();
+  }
+
+  /** Takes an admitted request (memory reserved) into the batch. */
+  void start(ActiveRequest r, EngineMetrics.PlacementMeters meters) {
+    r.meters = meters;
+    r.admittedNanos = System.nanoTime();
+    try {
+      r.sequence = model.newSequence(r.placement);
+    } catch (RuntimeException e) {
+      running.add(r);
+      fail(r, e);
+      running.remove(r);
+      return;
+    }
+    meters.running.incrementAndGet();
+    running.add(r);
+  }
+
+  /** One scheduler step. */
+  void step() {
+    long now = System.nanoTime();
+    for (int i = 0; i < running.size(); i++) {
+      ActiveRequest r = running.get(i);
+      if (r.cancelled) {
+        fail(r, new RequestAbortedException(RequestAbortedException.Cause.CANCELLED, "request cancelled by the client"));
+      } else if (r.expired(now)) {
+        fail(r, new RequestAbortedException(RequestAbortedException.Cause.DEADLINE_EXCEEDED, "request deadline passed"));
+      }
+    }
+    prefillChunks();
+    decodeBatch();
+    removeDone();
+    engine.generatedMeter().tick(System.nanoTime());
+  }
+
+  // Feeds up to prefillTokensPerStep prompt tokens, oldest requests first.
+  private void prefillChunks() {
+    int budget = config.prefillTokensPerStep();
+    for (int i = 0; i < running.size() && budget > 0; i++) {
+      ActiveRequest r = running.get(i);
+      if (r.done || r.prefillDone()) {
+        continue;
+      }
+      int chunk = Math.min(budget, r.prompt.length - r.prefilled);
+      if (r.isScore()) {
+        chunk = Math.min(chunk, scoreChunk);
+      }
+      try {
+        if (r.isScore()) {
+          scoreChunk(r, chunk);
+        } else {
+          model.prefill(r.sequence, r.prompt, r.prefilled, chunk, prefillLogits, false);
+          r.prefilled += chunk;
+          pools.fill(r.reservation, r.prefilled);
+          r.meters.promptTokens.increment(chunk);
+          engine.prefilledMeter().add(chunk, System.nanoTime());
+          if (r.prefillDone()) {
+            accept(r, prefillLogits, 0);
+          }
+        }
+      } catch (RuntimeException e) {
+        fail(r, e);
+      }
+      budget -= chunk;
+    }
+  }
+
+  private void scoreChunk(ActiveRequest r, int chunk) {
+    model.prefill(r.sequence, r.prompt, r.prefilled, chunk, scoreLogits, true);
+    for (int j = 0; j < chunk; j++) {
+      int position = r.prefilled + j;
+      if (position + 1 < r.prompt.length) {
+        r.logProbs[position] = Sampler.logProb(scoreLogits, j * vocab, vocab, r.prompt[position + 1]);
+      }
+    }
+    r.prefilled += chunk;
+    pools.fill(r.reservation, r.prefilled);
+    engine.prefilledMeter().add(chunk, System.nanoTime());
+    if (r.prefillDone()) {
+      release(r);
+      try {
+        r.scoring.onScored(r.logProbs);
+      } catch (RuntimeException ignored) {
+        // The caller went away; the request has ended all the same.
+      }
+      engine.ended(r);
+    }
+  }
+
+  // One decode call over every running request that has a sampled token to feed.
+  private void decodeBatch() {
+    int count = 0;
+    for (int i = 0; i < running.size(); i++) {
+      ActiveRequest r = running.get(i);
+      if (!r.done && r.pendingToken >= 0) {
+        batchRequests[count] = r;
+        batchSequences[count] = r.sequence;
+        batchTokens[count] = r.pendingToken;
+        count++;
+      }
+    }
+    if (count == 0) {
+      return;
+    }
+    try {
+      model.decode(batchSequences, batchTokens, count, batchLogits);
+    } catch (RuntimeException e) {
+      for (int i = 0; i < count; i++) {
+        fail(batchRequests[i], e);
+      }
+      count = 0;
+    }
+    for (int i = 0; i < count; i++) {
+      ActiveRequest r = batchRequests[i];
+      r.pendingToken = -1;
+      pools.fill(r.reservation, r.sequence.length());
+      accept(r, batchLogits[i], 0);
+    }
+    for (int i = 0; i < batchRequests.length && batchRequests[i] != null; i++) {
+      batchRequests[i] = null;
+      batchSequences[i] = null;
+    }
+  }
+
+  // Samples the next token of r from a row of logits, streams it, and finishes r if it stops.
+  private void accept(ActiveRequest r, float[] logits, int offset) {
+    int token = sampler.sample(logits, offset, r.request.sampling(), r.random);
+    long now = System.nanoTime();
+    r.generated++;
+    if (r.generated == 1) {
+      r.firstTokenNanos = now;
+      r.meters.recordTimeToFirstToken(now - r.submittedNanos);
+    } else {
+      r.meters.recordTimePerOutputToken(now - r.lastTokenNanos);
+    }
+    r.lastTokenNanos = now;
+    r.meters.generationTokens.increment();
+    engine.generatedMeter().add(1, now);
+
+    FinishReason reason = null;
+    String delta = "";
+    if (isStopToken(r, token)) {
+      reason = FinishReason.STOP_TOKEN;
+    } else if (r.text != null) {
+      r.text.append(decoder.decode(token));
+      int cut = stopStringAt(r);
+      int end = cut >= 0 ? cut : r.text.length();
+      if (end > r.sentChars) {
+        delta = r.text.substring(r.sentChars, end);
+        r.sentChars = end;
+      }
+      if (cut >= 0) {
+        reason = FinishReason.STOP_STRING;
+      }
+    }
+    if (reason == null && r.generated >= r.request.maxTokens()) {
+      reason = FinishReason.LENGTH;
+    }
+    try {
+      r.generation.onToken(token, delta);
+    } catch (RuntimeException e) {
+      fail(r, new RequestAbortedException(RequestAbortedException.Cause.CANCELLED, "client stream closed: " + e.getMessage()));
+      return;
+    }
+    if (reason == null) {
+      r.pendingToken = token;
+    } else {
+      finish(r, reason, now);
+    }
+  }
+
+  private boolean isStopToken(ActiveRequest r, int token) {
+    for (int id : eos) {
+      if (id == token) {
+        return true;
+      }
+    }
+    for (int id : r.request.stopTokenIds()) {
+      if (id == token) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Index in r.text where a stop string starts, looking only where the newest token could have
+  // completed one; -1 if none.
+  private int stopStringAt(ActiveRequest r) {
+    int best = -1;
+    for (String stop : r.request.stopStrings()) {
+      int from = Math.max(0, r.sentChars - stop.length() + 1);
+      int at = r.text.indexOf(stop, from);
+      if (at >= 0 && (best < 0 || at < best)) {
+        best = at;
+      }
+    }
+    return best;
+  }
+
+  private void finish(ActiveRequest r, FinishReason reason, long now) {
+    release(r);
+    r.meters.finished.get(reason).increment();
+    r.meters.endToEnd.record(now - r.submittedNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    Completion completion =
+        new Completion(
+            reason,
+            r.placement.name(),
+            r.prompt.length,
+            r.generated,
+            (r.firstTokenNanos - r.submittedNanos) / 1e9,
+            (r.admittedNanos - r.submittedNanos) / 1e9);
+    try {
+      r.generation.onFinished(completion);
+    } catch (RuntimeException ignored) {
+      // The client went away after its last token; the request has ended all the same.
+    }
+    engine.ended(r);
+  }
+
+  /** Ends a running request with {@code error}: memory freed first, then one listener call. */
+  void fail(ActiveRequest r, RuntimeException error) {
+    if (r.done) {
+      return;
+    }
+    release(r);
+    notifyFailed(r, error);
+  }
+
+  /** Ends a request that never entered the batch (expired or cancelled while waiting). */
+  void abortQueued(ActiveRequest r) {
+    RuntimeException error =
+        r.cancelled
+            ? new RequestAbortedException(RequestAbortedException.Cause.CANCELLED, "request cancelled while waiting for memory")
+            : new RequestAbortedException(RequestAbortedException.Cause.DEADLINE_EXCEEDED, "request deadline passed while waiting for memory");
+    failUnstarted(r, error);
+  }
+
+  void failUnstarted(ActiveRequest r, RuntimeException error) {
+    if (r.reservation != null) {
+      pools.release(r.reservation);
+    }
+    r.done = true;
+    notifyFailed(r, error);
+  }
+
+  /** Ends every running request with {@code error}, at shutdown. */
+  void failAll(RuntimeException error) {
+    for (ActiveRequest r : running) {
+      fail(r, error);
+    }
+    removeDone();
+  }
+
+  private void notifyFailed(ActiveRequest r, RuntimeException error) {
+    try {
+      if (r.isScore()) {
+        r.scoring.onFailed(error);
+      } else {
+        r.generation.onFailed(error);
+      }
+    } catch (RuntimeException ignored) {
+      // Nothing more can be told to a listener that throws.
+    }
+    engine.ended(r);
+  }
+
+  private void release(ActiveRequest r) {
+    r.done = true;
+    pools.release(r.reservation);
+    if (r.sequence != null) {
+      r.sequence.release();
+    }
+  }
+
+  private void removeDone() {
+    for (int i = running.size() - 1; i >= 0; i--) {
+      ActiveRequest r = running.get(i);
+      if (r.done) {
+        running.remove(i);
+        r.meters.running.decrementAndGet();
+      }
+    }
+  }
+}
