@@ -15,6 +15,9 @@ import dev.gearbox.runtime.api.v1.StatsRequest;
 import dev.gearbox.runtime.api.v1.StatsResponse;
 import dev.gearbox.runtime.api.v1.TokenIds;
 import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -38,11 +41,13 @@ public final class GrpcRuntimeClient implements RuntimeClient {
   private final ManagedChannel channel;
   private final RuntimeGrpc.RuntimeStub async;
   private final RuntimeGrpc.RuntimeBlockingStub blocking;
+  private final HealthGrpc.HealthBlockingStub health;
 
   public GrpcRuntimeClient(ManagedChannel channel) {
     this.channel = channel;
     this.async = RuntimeGrpc.newStub(channel);
     this.blocking = RuntimeGrpc.newBlockingStub(channel);
+    this.health = HealthGrpc.newBlockingStub(channel);
   }
 
   /** A client with its own plaintext channel to {@code host:port} (the sidecar's loopback). */
@@ -73,7 +78,22 @@ public final class GrpcRuntimeClient implements RuntimeClient {
     } catch (StatusRuntimeException e) {
       throw failure(e);
     }
-    return new RuntimeLoad(true, s.getUtilization(), s.getRunning(), s.getWaiting(), s.getUsedBytes());
+    return new RuntimeLoad(serving(), s.getUtilization(), s.getRunning(), s.getWaiting(), s.getUsedBytes());
+  }
+
+  /** Standard gRPC health of the Runtime service: NOT_SERVING while the runtime drains. */
+  private boolean serving() {
+    try {
+      HealthCheckResponse r =
+          health
+              .withDeadlineAfter(UNARY_DEADLINE_MS, TimeUnit.MILLISECONDS)
+              .check(HealthCheckRequest.newBuilder().setService(RuntimeGrpc.SERVICE_NAME).build());
+      return r.getStatus() == HealthCheckResponse.ServingStatus.SERVING;
+    } catch (StatusRuntimeException e) {
+      // A runtime without the health service is judged by its answering Stats.
+      return e.getStatus().getCode() == Status.Code.UNIMPLEMENTED
+          || e.getStatus().getCode() == Status.Code.NOT_FOUND;
+    }
   }
 
   @Override
