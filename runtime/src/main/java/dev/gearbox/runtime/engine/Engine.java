@@ -111,6 +111,11 @@ public final class Engine implements AutoCloseable {
     return defaultPlacement;
   }
 
+  /** The tokenizer hook, or null. */
+  public TokenDecoder tokenizer() {
+    return decoder;
+  }
+
   /** True when a tokenizer is plugged in, so text prompts and stop strings work. */
   public boolean hasTokenizer() {
     return decoder != null;
@@ -266,6 +271,16 @@ public final class Engine implements AutoCloseable {
     lock.lock();
     try {
       accepting = false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** False once {@link #stopAccepting} or {@link #close} was called. */
+  public boolean isAccepting() {
+    lock.lock();
+    try {
+      return accepting;
     } finally {
       lock.unlock();
     }
