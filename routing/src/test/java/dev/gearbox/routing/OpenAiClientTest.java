@@ -20,7 +20,6 @@ import com.openai.models.models.Model;
 import dev.gearbox.routing.config.ActiveConfig;
 import dev.gearbox.routing.config.ConfigParser;
 import dev.gearbox.routing.runtime.GrpcRuntimeClient;
-import dev.gearbox.routing.text.ByteLevelCodec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +42,7 @@ class OpenAiClientTest {
     router =
         Router.builder()
             .runtime(grpc)
-            .codec(new ByteLevelCodec(1, List.of(2)))
+            .codec(TestingCodecs.bytes())
             .config(ActiveConfig.fixed(new ConfigParser().parse("test",
                 "routing:\n  rules:\n    - match: { workload: batch }\n      placement: turbo\n"
                     + "limits:\n  perClient: { requestsPerSecond: 0.001, burst: 6 }\n")))

@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gearbox.routing.config.ActiveConfig;
 import dev.gearbox.routing.config.ConfigException;
 import dev.gearbox.routing.runtime.GrpcRuntimeClient;
-import dev.gearbox.routing.text.ByteLevelCodec;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -68,7 +67,7 @@ class RouterHttpTest {
   Router startRouter(ActiveConfig config) {
     return Router.builder()
         .runtime(client)
-        .codec(new ByteLevelCodec(1, List.of(2)))
+        .codec(TestingCodecs.bytes())
         .config(config)
         .port(0)
         .pollInterval(Duration.ofMillis(50))
@@ -248,7 +247,7 @@ class RouterHttpTest {
   void configFileIsWatched() throws Exception {
     router.close();
     router = Router.builder()
-        .runtime(client).codec(new ByteLevelCodec(1, List.of(2)))
+        .runtime(client).codec(TestingCodecs.bytes())
         .config(ActiveConfig.load(configFile, () -> TestingRuntimeService.PLACEMENTS))
         .port(0).configPollInterval(Duration.ofMillis(50)).start();
     Files.writeString(configFile, "routing:\n  default: turbo\n");

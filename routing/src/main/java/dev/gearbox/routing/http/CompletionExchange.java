@@ -46,6 +46,7 @@ final class CompletionExchange implements GenerateListener {
   private GenerateCall call;
   private ClientLimiter.Permit permit;
   private StopSequences stops;
+  private dev.gearbox.routing.text.PromptCodec.StreamDecoder decoder;
   private RuntimeClient.Cancellable inFlight;
   private final StringBuilder text = new StringBuilder();
   private int attempts;
@@ -110,6 +111,7 @@ final class CompletionExchange implements GenerateListener {
     response.putHeader("x-gearbox-reason", selection.reason());
     response.putHeader("x-request-id", id);
     stops = new StopSequences(body.stop());
+    decoder = services.codec().newDecoder();
     call =
         new GenerateCall(
             id, selection.placement(), prompt, maxTokens, body.temperature(), body.topP(), body.seed(),
@@ -176,8 +178,8 @@ final class CompletionExchange implements GenerateListener {
   // ---- runtime callbacks, moved onto the event loop ----
 
   @Override
-  public void onToken(int tokenId, String piece) {
-    context.runOnContext(v -> token(piece));
+  public void onToken(int tokenId, String runtimeText) {
+    context.runOnContext(v -> token(tokenId));
   }
 
   @Override
@@ -190,7 +192,7 @@ final class CompletionExchange implements GenerateListener {
     context.runOnContext(v -> runtimeFailed(failure));
   }
 
-  private void token(String piece) {
+  private void token(int tokenId) {
     if (done) {
       return;
     }
@@ -200,7 +202,7 @@ final class CompletionExchange implements GenerateListener {
     }
     lastTokenNanos = now;
     tokens++;
-    String out = stops.feed(piece);
+    String out = stops.feed(decoder.accept(tokenId));
     emit(out);
     if (stops.stopped()) {
       inFlight.cancel();
@@ -236,6 +238,7 @@ final class CompletionExchange implements GenerateListener {
     if (done) {
       return;
     }
+    emit(stops.feed(decoder.finish()));
     emit(stops.flush());
     done = true;
     int promptTokens = call.promptTokens().length;

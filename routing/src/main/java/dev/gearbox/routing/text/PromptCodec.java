@@ -3,9 +3,10 @@ package dev.gearbox.routing.text;
 import java.util.List;
 
 /**
- * Turns a request's prompt into the token ids the runtime consumes: the router tokenizes, because
- * routing rules and the context-length check need the prompt's token count before a placement is
- * chosen.
+ * Turns a request's prompt into the token ids the runtime consumes and generated ids back into
+ * text. The router tokenizes because routing rules and the context-length check need the prompt's
+ * token count before a placement is chosen; it detokenizes so streamed text never splits a
+ * character, whatever the runtime sends.
  */
 public interface PromptCodec {
 
@@ -17,6 +18,18 @@ public interface PromptCodec {
 
   /** Token ids that end generation (end-of-sequence and end-of-turn). */
   List<Integer> stopTokenIds();
+
+  /** A fresh decoder for one generated sequence. */
+  StreamDecoder newDecoder();
+
+  /** Incremental detokenizer of one sequence; not thread-safe. */
+  interface StreamDecoder {
+    /** The text token {@code id} completes (empty while a character is split across tokens). */
+    String accept(int id);
+
+    /** Text still held at the end of the sequence. */
+    String finish();
+  }
 
   /**
    * One chat message.
