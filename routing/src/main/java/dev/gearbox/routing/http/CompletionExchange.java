@@ -85,8 +85,10 @@ final class CompletionExchange implements GenerateListener {
     }
     String modelName = services.modelName() != null ? services.modelName() : info.modelName();
     String explicit = explicitPlacement(body.model(), modelName, info);
-    String promptText = chat ? services.codec().renderChat(body.messages()) : body.prompt();
-    int[] prompt = services.codec().encode(promptText);
+    int[] prompt =
+        body.promptTokenIds() != null
+            ? body.promptTokenIds()
+            : services.codec().encode(chat ? services.codec().renderChat(body.messages()) : body.prompt());
     int maxTokens = maxTokens(prompt.length, info.maxContextLength());
 
     ClientLimiter.Decision admission = services.limiter().tryAcquire(clientKey(), config.limits().perClient());

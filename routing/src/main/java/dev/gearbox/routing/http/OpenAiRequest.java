@@ -13,6 +13,7 @@ import java.util.List;
  * @param chat whether this is a chat completion
  * @param model the {@code model} field as sent
  * @param prompt the prompt text (completions), or null
+ * @param promptTokenIds the prompt given as token ids (completions), or null
  * @param messages the messages (chat), or null
  * @param maxTokens {@code max_tokens} / {@code max_completion_tokens}, or null when absent
  * @param temperature sampling temperature
@@ -26,6 +27,7 @@ public record OpenAiRequest(
     boolean chat,
     String model,
     String prompt,
+    int[] promptTokenIds,
     List<ChatMessage> messages,
     Integer maxTokens,
     double temperature,
@@ -54,11 +56,15 @@ public record OpenAiRequest(
     }
     String model = text(root, "model", true);
     String prompt = null;
+    int[] promptTokenIds = null;
     List<ChatMessage> messages = null;
     if (chat) {
       messages = messages(root);
     } else {
-      prompt = prompt(root);
+      promptTokenIds = promptTokenIds(root);
+      if (promptTokenIds == null) {
+        prompt = prompt(root);
+      }
     }
     Integer maxTokens = integer(root, chat && root.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens");
     if (maxTokens != null && maxTokens < 1) {
@@ -81,7 +87,7 @@ public record OpenAiRequest(
     JsonNode options = root.get("stream_options");
     boolean includeUsage = options != null && options.isObject() && bool(options, "include_usage");
     return new OpenAiRequest(
-        chat, model, prompt, messages, maxTokens, temperature, topP, seed == null ? -1 : seed,
+        chat, model, prompt, promptTokenIds, messages, maxTokens, temperature, topP, seed == null ? -1 : seed,
         stream, includeUsage, stop(root));
   }
 
@@ -96,7 +102,28 @@ public record OpenAiRequest(
     if (p.isArray() && p.size() == 1 && p.get(0).isTextual()) {
       return p.get(0).asText();
     }
-    throw ApiError.invalid("prompt", "invalid_type", "'prompt' must be a string or an array of one string");
+    throw ApiError.invalid(
+        "prompt", "invalid_type", "'prompt' must be a string, an array of one string, or an array of token ids");
+  }
+
+  /** OpenAI also accepts a prompt as an array of token ids (or one such array in an array). */
+  private static int[] promptTokenIds(JsonNode root) {
+    JsonNode p = root.get("prompt");
+    if (p != null && p.isArray() && p.size() == 1 && p.get(0).isArray()) {
+      p = p.get(0);
+    }
+    if (p == null || !p.isArray() || p.isEmpty() || !p.get(0).isIntegralNumber()) {
+      return null;
+    }
+    int[] ids = new int[p.size()];
+    for (int i = 0; i < ids.length; i++) {
+      JsonNode id = p.get(i);
+      if (!id.isIntegralNumber() || !id.canConvertToInt() || id.asInt() < 0) {
+        throw ApiError.invalid("prompt", "invalid_type", "prompt[" + i + "] must be a non-negative token id, got " + id);
+      }
+      ids[i] = id.asInt();
+    }
+    return ids;
   }
 
   private static List<ChatMessage> messages(JsonNode root) {
