@@ -204,7 +204,8 @@ final class CompletionExchange implements GenerateListener {
     }
     lastTokenNanos = now;
     tokens++;
-    String out = stops.feed(decoder.accept(tokenId));
+    // A stop token ends the answer but is not part of it, as in OpenAI's API.
+    String out = call.stopTokenIds().contains(tokenId) ? "" : stops.feed(decoder.accept(tokenId));
     emit(out);
     if (stops.stopped()) {
       inFlight.cancel();

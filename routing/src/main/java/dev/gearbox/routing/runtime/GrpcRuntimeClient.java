@@ -65,7 +65,14 @@ public final class GrpcRuntimeClient implements RuntimeClient {
     }
     List<RuntimeInfo.PlacementInfo> placements = new ArrayList<>();
     for (dev.gearbox.runtime.api.v1.PlacementInfo p : r.getPlacementsList()) {
-      placements.add(new RuntimeInfo.PlacementInfo(p.getName(), p.getPattern(), p.getRelativeCost(), p.getKvBytesPerToken()));
+      long atMax = 0;
+      for (var at : p.getStateBytesList()) {
+        if (at.getContextLength() == r.getMaxContextLength()) {
+          atMax = at.getBytes();
+        }
+      }
+      placements.add(
+          new RuntimeInfo.PlacementInfo(p.getName(), p.getPattern(), p.getRelativeCost(), p.getKvBytesPerToken(), atMax));
     }
     return new RuntimeInfo(r.getModel(), r.getMaxContextLength(), r.getDefaultPlacement(), placements);
   }

@@ -40,6 +40,8 @@ public record RuntimeInfo(
    * @param layers compact per-layer pattern ({@code attention,gdn*3})
    * @param relativeCost decode cost relative to all-FA
    * @param kvBytesPerToken KV bytes one more token adds
+   * @param stateBytesAtMaxContext decode-state bytes of one sequence at the maximum context
    */
-  public record PlacementInfo(String name, String layers, double relativeCost, long kvBytesPerToken) {}
+  public record PlacementInfo(
+      String name, String layers, double relativeCost, long kvBytesPerToken, long stateBytesAtMaxContext) {}
 }
