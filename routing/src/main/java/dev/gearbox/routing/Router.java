@@ -4,6 +4,7 @@ import dev.gearbox.routing.admission.ClientLimiter;
 import dev.gearbox.routing.config.ActiveConfig;
 import dev.gearbox.routing.config.RouterConfig;
 import dev.gearbox.routing.http.HttpFront;
+import dev.gearbox.routing.http.RequestGate;
 import dev.gearbox.routing.http.RouterServices;
 import dev.gearbox.routing.runtime.RuntimeClient;
 import dev.gearbox.routing.runtime.RuntimeView;
@@ -51,6 +52,11 @@ public final class Router implements AutoCloseable {
   /** The configuration in force. */
   public ActiveConfig config() {
     return services.config();
+  }
+
+  /** In-flight count and drain state. */
+  public RequestGate gate() {
+    return services.gate();
   }
 
   /** The router's metrics. */
@@ -147,7 +153,11 @@ public final class Router implements AutoCloseable {
       ActiveConfig active = config;
       SloTracker slo = new SloTracker(registry, () -> active.get().slo(), sloWindow, System::nanoTime);
       RouterServices services =
-          new RouterServices(active, runtime, view, codec, new ClientLimiter(), slo, registry, modelName);
+          new RouterServices(
+              active, runtime, view, codec, new ClientLimiter(), slo, registry, modelName, new RequestGate());
+      Gauge.builder("gearbox_router_requests_in_flight", services.gate(), RequestGate::inFlight)
+          .description("completion requests admitted and not yet answered")
+          .register(registry);
       Gauge.builder("gearbox_router_kv_utilization", view, v -> v.load().kvUtilization())
           .description("runtime KV/state pool utilisation as last polled")
           .register(registry);

@@ -325,6 +325,28 @@ class RouterHttpTest {
   }
 
   @Test
+  void drainAnswersAfterInFlightRequestsAndRefusesNewOnes() throws Exception {
+    assertEquals(200, get("/ready").statusCode());
+    HttpResponse<String> drained = get("/drain?timeoutSeconds=5");
+    assertEquals(200, drained.statusCode());
+    assertEquals("{\"drained\":true,\"inFlight\":0}", drained.body());
+    assertEquals(503, get("/ready").statusCode());
+    assertEquals(200, get("/live").statusCode());
+    HttpResponse<String> refused = post("/v1/completions", completion("tiny", "x", false));
+    assertError(refused, 503, "shutting_down");
+    assertTrue(refused.headers().firstValue("retry-after").isPresent());
+  }
+
+  @Test
+  void configModelNameRenamesTheModel() throws Exception {
+    Files.writeString(configFile, "model: apriel\ndefault: turbo\n");
+    assertTrue(router.config().reload());
+    assertRouted(post("/v1/completions", completion("apriel", "x", false)), "turbo", "default");
+    assertError(post("/v1/completions", completion("tiny", "x", false)), 404, "model_not_found");
+    assertTrue(get("/v1/models").body().contains("\"apriel:turbo\""));
+  }
+
+  @Test
   void modelsHealthMetricsAndSlo() throws Exception {
     JsonNode models = JSON.readTree(get("/v1/models").body());
     List<String> ids = new ArrayList<>();

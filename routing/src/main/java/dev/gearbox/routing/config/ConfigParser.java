@@ -5,12 +5,20 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
 /**
- * Parses and validates the router's YAML configuration; every rejection names the field at fault.
+ * Parses and validates the router's YAML (or JSON) configuration; every rejection names the field
+ * at fault.
+ *
+ * <p>Two shapes are accepted: the nested one ({@code routing: {default, rules, underKvPressure}},
+ * like {@code HybridModel.spec}) and the operator's flat {@code router.json}, where {@code
+ * default}, {@code rules} and {@code underKvPressure} sit at the top level. {@code rollout} is
+ * accepted and not acted on by the router: rollout traffic steps reach it as rules.
  */
 public final class ConfigParser {
 
@@ -27,7 +35,14 @@ public final class ConfigParser {
   public RouterConfig parse(String source, String text) {
     RouterConfig raw;
     try {
-      raw = text.isBlank() ? new RouterConfig(null, null, null, null) : yaml.readValue(text, RouterConfig.class);
+      JsonNode tree = text.isBlank() ? null : yaml.readTree(text);
+      if (tree == null || tree.isNull() || tree.isMissingNode()) {
+        raw = RouterConfig.empty();
+      } else if (!tree.isObject()) {
+        throw new ConfigException(source + ": the config must be a mapping, got " + tree.getNodeType());
+      } else {
+        raw = yaml.treeToValue(nestFlatRouting(source, (ObjectNode) tree), RouterConfig.class);
+      }
     } catch (JsonMappingException e) {
       throw new ConfigException(
           source + ": field '" + path(e) + "': " + e.getOriginalMessage(), e);
@@ -35,7 +50,7 @@ public final class ConfigParser {
       throw new ConfigException(source + ": not valid YAML: " + e.getOriginalMessage(), e);
     }
     if (raw == null) {
-      raw = new RouterConfig(null, null, null, null);
+      raw = RouterConfig.empty();
     }
     RouterConfig config = raw.withDefaults();
     List<String> errors = new ArrayList<>();
@@ -46,6 +61,29 @@ public final class ConfigParser {
     return config;
   }
 
+  /** Moves the flat form's top-level routing fields under {@code routing}. */
+  private static ObjectNode nestFlatRouting(String source, ObjectNode root) {
+    ObjectNode routing = null;
+    for (String field : FLAT_ROUTING_FIELDS) {
+      if (root.has(field)) {
+        if (root.has("routing")) {
+          throw new ConfigException(
+              source + ": field '" + field + "' at the top level and a 'routing' section: use one form");
+        }
+        if (routing == null) {
+          routing = root.objectNode();
+        }
+        routing.set(field, root.remove(field));
+      }
+    }
+    if (routing != null) {
+      root.set("routing", routing);
+    }
+    return root;
+  }
+
+  private static final List<String> FLAT_ROUTING_FIELDS = List.of("default", "rules", "underKvPressure");
+
   /**
    * Checks that every placement {@code config} names is one of {@code placements}.
    *
@@ -54,6 +92,9 @@ public final class ConfigParser {
   public static void checkPlacements(String source, RouterConfig config, Collection<String> placements) {
     List<String> errors = new ArrayList<>();
     RouterConfig.Routing routing = config.routing();
+    for (int i = 0; i < config.placements().size(); i++) {
+      checkKnown("placements[" + i + "]", config.placements().get(i), placements, errors);
+    }
     checkKnown("routing.default", routing.defaultPlacement(), placements, errors);
     for (int i = 0; i < routing.rules().size(); i++) {
       checkKnown("routing.rules[" + i + "].placement", routing.rules().get(i).placement(), placements, errors);

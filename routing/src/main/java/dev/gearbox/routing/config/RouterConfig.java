@@ -6,28 +6,45 @@ import java.util.List;
 /**
  * The router's configuration file: {@code routing} and {@code slo} shaped exactly like {@code
  * HybridModel.spec.routing} and {@code spec.slo}, plus per-client {@code limits} and {@code
- * runtimeCall} settings.
+ * runtimeCall} settings. The operator's flat {@code router.json} (routing fields at the top level
+ * next to {@code model} and {@code placements}) is read as well; see {@link ConfigParser}.
  *
+ * @param model name clients use for the model, or null for the runtime's own name
+ * @param placements placements the operator expects the runtime to serve (checked when known)
  * @param routing placement selection rules
  * @param slo latency objectives; null fields are not tracked
  * @param limits per-client admission limits
  * @param runtimeCall deadlines and retries of runtime calls
  */
-public record RouterConfig(Routing routing, Slo slo, Limits limits, RuntimeCall runtimeCall) {
+public record RouterConfig(
+    String model,
+    List<String> placements,
+    Routing routing,
+    Slo slo,
+    Limits limits,
+    RuntimeCall runtimeCall,
+    @JsonProperty("rollout") com.fasterxml.jackson.databind.JsonNode rollout) {
 
   /** A config with no rules, no SLOs and default limits. */
   public static RouterConfig defaults() {
-    return new RouterConfig(null, null, null, null).withDefaults();
+    return empty().withDefaults();
+  }
+
+  static RouterConfig empty() {
+    return new RouterConfig(null, null, null, null, null, null, null);
   }
 
   /** This config with absent sections replaced by their defaults. */
   public RouterConfig withDefaults() {
     Routing r = routing == null ? new Routing(null, List.of(), null) : routing.withDefaults();
     return new RouterConfig(
+        model,
+        placements == null ? List.of() : List.copyOf(placements),
         r,
         slo == null ? new Slo(null, null) : slo,
         limits == null ? Limits.UNLIMITED : limits.withDefaults(),
-        runtimeCall == null ? RuntimeCall.DEFAULT : runtimeCall.withDefaults());
+        runtimeCall == null ? RuntimeCall.DEFAULT : runtimeCall.withDefaults(),
+        rollout);
   }
 
   /**

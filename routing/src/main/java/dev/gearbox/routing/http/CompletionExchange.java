@@ -55,6 +55,7 @@ final class CompletionExchange implements GenerateListener {
   private long lastTokenNanos;
   private boolean headersSent;
   private boolean done;
+  private boolean entered;
 
   CompletionExchange(RouterServices services, OpenAiResponses responses, HttpServerRequest request, Context context) {
     this.services = services;
@@ -71,19 +72,27 @@ final class CompletionExchange implements GenerateListener {
       start(bytes, chat);
     } catch (ApiError e) {
       fail(e);
+    } catch (RuntimeException e) {
+      LOG.log(java.util.logging.Level.WARNING, "request " + id + " failed", e);
+      fail(new ApiError(500, "server_error", null, "internal_error", "router error: " + e, 0));
     }
   }
 
   private void start(byte[] bytes, boolean chat) {
-    body = OpenAiRequest.parse(RouterServices.JSON, bytes, chat);
     config = services.config().get();
+    if (!services.gate().enter()) {
+      throw ApiError.unavailable(
+          "shutting_down", "this router is draining; retry on another replica", config.runtimeCall().retryAfterSeconds());
+    }
+    entered = true;
+    body = OpenAiRequest.parse(RouterServices.JSON, bytes, chat);
     RuntimeInfo info = services.view().cachedInfo();
     RuntimeLoad load = services.view().load();
     if (info == null || !load.ready()) {
       throw ApiError.unavailable(
           "runtime_not_ready", "the model runtime is not ready yet", config.runtimeCall().retryAfterSeconds());
     }
-    String modelName = services.modelName() != null ? services.modelName() : info.modelName();
+    String modelName = services.servedName(info);
     String explicit = explicitPlacement(body.model(), modelName, info);
     int[] prompt =
         body.promptTokenIds() != null
@@ -334,6 +343,10 @@ final class CompletionExchange implements GenerateListener {
     if (permit != null) {
       permit.release();
       permit = null;
+    }
+    if (entered) {
+      entered = false;
+      services.gate().leave();
     }
   }
 

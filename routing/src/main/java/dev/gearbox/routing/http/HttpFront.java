@@ -36,8 +36,9 @@ public final class HttpFront implements Handler<HttpServerRequest> {
       case "/v1/completions" -> completion(request, false);
       case "/v1/chat/completions" -> completion(request, true);
       case "/v1/models" -> onlyGet(request, () -> models(request));
-      case "/health", "/health/ready" -> onlyGet(request, () -> health(request));
-      case "/health/live" -> onlyGet(request, () -> json(request.response(), 200, "{\"status\":\"live\"}"));
+      case "/health", "/health/ready", "/ready" -> onlyGet(request, () -> health(request));
+      case "/health/live", "/live" -> onlyGet(request, () -> json(request.response(), 200, "{\"status\":\"live\"}"));
+      case "/drain" -> drain(request);
       case "/metrics" -> onlyGet(request, () -> metrics(request));
       case "/admin/slo" -> onlyGet(request, () -> json(request.response(), 200, write(services.slo().report())));
       case "/admin/config" -> onlyGet(request, () -> adminConfig(request));
@@ -73,21 +74,43 @@ public final class HttpFront implements Handler<HttpServerRequest> {
           services.config().get().runtimeCall().retryAfterSeconds()));
       return;
     }
-    String name = services.modelName() != null ? services.modelName() : info.modelName();
+    String name = services.servedName(info);
     json(request.response(), 200, responses.models(name, info.placementNames(), started));
   }
 
   private void health(HttpServerRequest request) {
     RuntimeLoad load = services.view().load();
-    boolean ready = load.ready() && services.view().cachedInfo() != null;
+    boolean ready = load.ready() && services.view().cachedInfo() != null && !services.gate().draining();
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("status", ready ? "ready" : "not-ready");
+    body.put("status", ready ? "ready" : services.gate().draining() ? "draining" : "not-ready");
     body.put("runtimeReady", load.ready());
     body.put("kvUtilization", load.kvUtilization());
     if (!ready) {
       request.response().putHeader("retry-after", Integer.toString(services.config().get().runtimeCall().retryAfterSeconds()));
     }
     json(request.response(), ready ? 200 : 503, write(body));
+  }
+
+  /**
+   * {@code /drain?timeoutSeconds=N} (the pod's preStop hook): stop admitting, then answer once no
+   * request is in flight or after N seconds, whichever comes first.
+   */
+  private void drain(HttpServerRequest request) {
+    services.gate().startDrain();
+    long timeoutSeconds = parseLong(request.getParam("timeoutSeconds", "30"));
+    long deadline = System.nanoTime() + Math.max(0, timeoutSeconds) * 1_000_000_000L;
+    Vertx vertx = Vertx.currentContext().owner();
+    Runnable[] check = new Runnable[1];
+    check[0] =
+        () -> {
+          int left = services.gate().inFlight();
+          if (left == 0 || System.nanoTime() >= deadline) {
+            json(request.response(), 200, "{\"drained\":" + (left == 0) + ",\"inFlight\":" + left + "}");
+          } else {
+            vertx.setTimer(50, t -> check[0].run());
+          }
+        };
+    check[0].run();
   }
 
   private void metrics(HttpServerRequest request) {

@@ -20,6 +20,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  * @param slo TTFT/TPOT tracking
  * @param registry metrics
  * @param modelName name clients use for the model, or null for the runtime's own name
+ * @param gate in-flight count and drain state
  */
 public record RouterServices(
     ActiveConfig config,
@@ -29,7 +30,17 @@ public record RouterServices(
     ClientLimiter limiter,
     SloTracker slo,
     PrometheusMeterRegistry registry,
-    String modelName) {
+    String modelName,
+    RequestGate gate) {
 
   static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The name clients use: the config's {@code model}, else the builder's, else the runtime's. */
+  String servedName(dev.gearbox.routing.runtime.RuntimeInfo info) {
+    String configured = config.get().model();
+    if (configured != null && !configured.isBlank()) {
+      return configured;
+    }
+    return modelName != null ? modelName : info.modelName();
+  }
 }

@@ -43,6 +43,33 @@ class ConfigParserTest {
   }
 
   @Test
+  void readsTheOperatorsFlatRouterJson() {
+    RouterConfig c =
+        parser.parse(
+            "router.json",
+            """
+            {"model":"apriel","placements":["all-fa","turbo-8x"],"default":"all-fa",
+             "rules":[{"match":{"workload":"batch"},"placement":"turbo-8x"}],
+             "underKvPressure":{"above":0.85,"shiftTo":"turbo-8x","onlyWorkloads":["batch"]},
+             "slo":{"ttftP95Ms":800,"tpotP95Ms":40},"rollout":{"steps":[10,50,100]}}
+            """);
+    assertEquals("apriel", c.model());
+    assertEquals(List.of("all-fa", "turbo-8x"), c.placements());
+    assertEquals("all-fa", c.routing().defaultPlacement());
+    assertEquals("turbo-8x", c.routing().rules().get(0).placement());
+    assertEquals("turbo-8x", c.routing().underKvPressure().shiftTo());
+    assertEquals(40.0, c.slo().tpotP95Ms());
+    ConfigException both =
+        assertThrows(ConfigException.class, () -> parser.parse("r", "default: a\nrouting: { default: b }\n"));
+    assertTrue(both.getMessage().contains("use one form"), both.getMessage());
+    ConfigException missing =
+        assertThrows(
+            ConfigException.class,
+            () -> ConfigParser.checkPlacements("r", parser.parse("r", "placements: [a, gone]\n"), List.of("a")));
+    assertTrue(missing.getMessage().contains("placements[1]: placement 'gone' is not served"), missing.getMessage());
+  }
+
+  @Test
   void emptyFileMeansDefaults() {
     RouterConfig c = parser.parse("cfg.yaml", "");
     assertNull(c.routing().defaultPlacement());
