@@ -210,7 +210,7 @@ class RealRuntimeRouterTest {
 
   String longRequest(String placement) {
     return "{\"model\":\"apriel2-tiny:" + placement + "\",\"prompt\":\"x\",\"max_tokens\":"
-        + (runtime.model().maxContextLength() - 2) + ",\"stream\":true}";
+        + (runtime.model().maxContextLength() - 2) + ",\"temperature\":0,\"stream\":true}";
   }
 
   @Test

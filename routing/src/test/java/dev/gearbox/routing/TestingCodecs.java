@@ -1,8 +1,8 @@
 package dev.gearbox.routing;
 
-import dev.gearbox.routing.text.ChatMl;
 import dev.gearbox.routing.text.TokenizerCodec;
 import dev.gearbox.runtime.text.ByteTokenizer;
+import dev.gearbox.runtime.text.ChatTemplate;
 import dev.gearbox.runtime.text.SpecialTokens;
 import java.util.Set;
 
@@ -12,6 +12,6 @@ final class TestingCodecs {
   private TestingCodecs() {}
 
   static TokenizerCodec bytes() {
-    return new TokenizerCodec(new ByteTokenizer(256, new SpecialTokens(1, Set.of(2), null, null)), ChatMl::render);
+    return new TokenizerCodec(new ByteTokenizer(256, new SpecialTokens(1, Set.of(2), null, null)), new ChatTemplate(ChatTemplate.DEFAULT_TEMPLATE, null, null));
   }
 }

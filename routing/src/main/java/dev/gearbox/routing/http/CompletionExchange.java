@@ -72,7 +72,8 @@ final class CompletionExchange implements GenerateListener {
       start(bytes, chat);
     } catch (ApiError e) {
       fail(e);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
+      // Answer even on a broken classpath: an unanswered request would hang its client.
       LOG.log(java.util.logging.Level.WARNING, "request " + id + " failed", e);
       fail(new ApiError(500, "server_error", null, "internal_error", "router error: " + e, 0));
     }
@@ -94,10 +95,20 @@ final class CompletionExchange implements GenerateListener {
     }
     String modelName = services.servedName(info);
     String explicit = explicitPlacement(body.model(), modelName, info);
-    int[] prompt =
-        body.promptTokenIds() != null
-            ? body.promptTokenIds()
-            : services.codec().encode(chat ? services.codec().renderChat(body.messages()) : body.prompt());
+    int[] prompt;
+    if (body.promptTokenIds() != null) {
+      prompt = body.promptTokenIds();
+    } else if (chat) {
+      String rendered;
+      try {
+        rendered = services.codec().renderChat(body.messages());
+      } catch (IllegalArgumentException e) {
+        throw ApiError.invalid("messages", "invalid_messages", e.getMessage());
+      }
+      prompt = services.codec().encode(rendered);
+    } else {
+      prompt = services.codec().encode(body.prompt());
+    }
     int maxTokens = maxTokens(prompt.length, info.maxContextLength());
 
     ClientLimiter.Decision admission = services.limiter().tryAcquire(clientKey(), config.limits().perClient());

@@ -13,7 +13,12 @@ public interface PromptCodec {
   /** Token ids of {@code text}, with the model's beginning-of-sequence token when it uses one. */
   int[] encode(String text);
 
-  /** Renders chat {@code messages} with the checkpoint's chat template, ending with the assistant turn. */
+  /**
+   * Renders chat {@code messages} with the checkpoint's chat template, ending with the assistant
+   * turn.
+   *
+   * @throws IllegalArgumentException when the template rejects the conversation
+   */
   String renderChat(List<ChatMessage> messages);
 
   /** Token ids that end generation (end-of-sequence and end-of-turn). */

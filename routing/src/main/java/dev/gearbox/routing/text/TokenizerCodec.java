@@ -1,35 +1,37 @@
 package dev.gearbox.routing.text;
 
+import dev.gearbox.runtime.text.ChatTemplate;
 import dev.gearbox.runtime.text.Detokenizer;
 import dev.gearbox.runtime.text.Tokenizer;
 import dev.gearbox.runtime.text.Tokenizers;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.function.Function;
+import java.util.ArrayList;
 
 /**
- * A {@link PromptCodec} over the checkpoint's own tokenizer (the runtime's {@code text} package,
- * so router and runtime agree on every id) and a chat renderer.
+ * A {@link PromptCodec} over the checkpoint's own tokenizer and chat template (the runtime's
+ * {@code text} package, so router and runtime agree on every id; the template is the Jinja {@code
+ * chat_template} of {@code tokenizer_config.json}, rendered by Jinjava).
  */
 public final class TokenizerCodec implements PromptCodec {
 
   private final Tokenizer tokenizer;
-  private final Function<List<ChatMessage>, String> chat;
+  private final ChatTemplate chat;
   private final List<Integer> stopTokenIds;
 
   /**
    * @param tokenizer the checkpoint's tokenizer
-   * @param chat renders messages into the prompt text
+   * @param chat the checkpoint's chat template
    */
-  public TokenizerCodec(Tokenizer tokenizer, Function<List<ChatMessage>, String> chat) {
+  public TokenizerCodec(Tokenizer tokenizer, ChatTemplate chat) {
     this.tokenizer = tokenizer;
     this.chat = chat;
     this.stopTokenIds = tokenizer.eosIds().stream().sorted().toList();
   }
 
-  /** The tokenizer of the checkpoint in {@code modelDir}, with ChatML for chat. */
+  /** The tokenizer and chat template of the checkpoint in {@code modelDir}. */
   public static TokenizerCodec forCheckpoint(Path modelDir, int vocabSize) {
-    return new TokenizerCodec(Tokenizers.load(modelDir, vocabSize), ChatMl::render);
+    return new TokenizerCodec(Tokenizers.load(modelDir, vocabSize), ChatTemplate.load(modelDir));
   }
 
   @Override
@@ -39,7 +41,15 @@ public final class TokenizerCodec implements PromptCodec {
 
   @Override
   public String renderChat(List<ChatMessage> messages) {
-    return chat.apply(messages);
+    List<ChatTemplate.Message> list = new ArrayList<>(messages.size());
+    for (ChatMessage m : messages) {
+      list.add(new ChatTemplate.Message(m.role(), m.content()));
+    }
+    try {
+      return chat.render(list, true);
+    } catch (ChatTemplate.ChatTemplateException e) {
+      throw new IllegalArgumentException("the model's chat template rejected the messages: " + e.getMessage(), e);
+    }
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.gearbox.runtime.text;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -11,9 +12,9 @@ import java.util.Map;
  * The tokenizer's added tokens (special tokens such as {@code <|eot_id|>}), found in the raw text
  * before any normalization or BPE so they are never split; leftmost match wins, longest on ties.
  *
- * <p>Differences from HF: all added tokens are matched on the raw text (HF matches
- * {@code normalized=true} ones after normalization) and {@code single_word} is ignored; neither
- * matters for the special tokens of Llama-3, Qwen2 or Mistral checkpoints.
+ * <p>Differences from HF: all added tokens are matched on the raw text (HF matches {@code
+ * normalized=true} ones after normalization) and {@code single_word} is ignored; neither matters
+ * for the special tokens of Llama-3, Qwen2 or Mistral checkpoints.
  */
 final class AddedTokens {
 
@@ -28,6 +29,8 @@ final class AddedTokens {
   }
 
   private final Map<Character, Token[]> byFirstChar = new HashMap<>();
+  // Checked before the map so ordinary characters cost no boxing or hashing.
+  private final BitSet firstChars = new BitSet();
 
   AddedTokens(List<Token> tokens) {
     Map<Character, List<Token>> groups = new HashMap<>();
@@ -39,8 +42,10 @@ final class AddedTokens {
     groups.forEach(
         (c, list) -> {
           Token[] sorted = list.toArray(Token[]::new);
-          Arrays.sort(sorted, Comparator.comparingInt((Token t) -> t.content().length()).reversed());
+          Arrays.sort(
+              sorted, Comparator.comparingInt((Token t) -> t.content().length()).reversed());
           byFirstChar.put(c, sorted);
+          firstChars.set(c);
         });
   }
 
@@ -84,7 +89,11 @@ final class AddedTokens {
   }
 
   private Token matchAt(String text, int at) {
-    Token[] candidates = byFirstChar.get(text.charAt(at));
+    char first = text.charAt(at);
+    if (!firstChars.get(first)) {
+      return null;
+    }
+    Token[] candidates = byFirstChar.get(first);
     if (candidates == null) {
       return null;
     }

@@ -17,7 +17,8 @@ final class BpeModel {
   private final boolean ignoreMerges;
   private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
 
-  BpeModel(Map<String, Integer> vocab, MergeTable merges, int[] byteTokenIds, boolean ignoreMerges) {
+  BpeModel(
+      Map<String, Integer> vocab, MergeTable merges, int[] byteTokenIds, boolean ignoreMerges) {
     this.vocab = vocab;
     this.merges = merges;
     this.byteTokenIds = byteTokenIds;

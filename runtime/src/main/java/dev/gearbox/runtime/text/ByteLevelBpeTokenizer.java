@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.text.Normalizer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,6 +23,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
 
   private final String[] idToToken;
   private final byte[][] idToBytes;
+  private final Map<String, Integer> tokenToId;
   private final boolean[] special;
   private final AddedTokens addedTokens;
   private final boolean nfc;
@@ -51,9 +53,11 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     this.bosId = bosId;
     this.eosIds = Set.copyOf(eosIds);
     this.idToBytes = new byte[idToToken.length][];
+    this.tokenToId = new HashMap<>(idToToken.length * 2);
     for (int id = 0; id < idToToken.length; id++) {
       if (idToToken[id] != null) {
         idToBytes[id] = ByteLevelAlphabet.decode(idToToken[id]);
+        tokenToId.put(idToToken[id], id);
       }
     }
   }
@@ -106,7 +110,9 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     return out.toArray();
   }
 
-  /** Pre-tokenizer output for raw text, in byte-level characters, as HF pre_tokenize_str gives it. */
+  /**
+   * Pre-tokenizer output for raw text, in byte-level characters, as HF pre_tokenize_str gives it.
+   */
   List<String> preTokenize(String text) {
     List<String> words = new ArrayList<>();
     preTokenizer.split(List.of(text), words);
@@ -172,12 +178,6 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
 
   /** Id of a vocabulary or added-token string, or -1. */
   public int tokenId(String token) {
-    for (int id = 0; id < idToToken.length; id++) {
-      if (token.equals(idToToken[id])) {
-        return id;
-      }
-    }
-    return -1;
+    return tokenToId.getOrDefault(token, -1);
   }
-
 }

@@ -4,8 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Set;
 
 /**
- * Tokenizer for checkpoints without a {@code tokenizer.json}: each UTF-8 byte is its own token
- * (ids 0..255); ids from 256 up to the model's vocabulary size are treated as special tokens.
+ * Tokenizer for checkpoints without a {@code tokenizer.json}: each UTF-8 byte is its own token (ids
+ * 0..255); ids from 256 up to the model's vocabulary size are treated as special tokens.
  */
 public final class ByteTokenizer implements Tokenizer {
   private static final byte[][] SINGLE_BYTES = new byte[256][];

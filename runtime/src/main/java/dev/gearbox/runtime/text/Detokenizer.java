@@ -75,7 +75,8 @@ public final class Detokenizer {
 
   private void ensurePending(int extra) {
     if (pending.remaining() < extra) {
-      ByteBuffer bigger = ByteBuffer.allocate(Math.max(pending.capacity() * 2, pending.position() + extra));
+      ByteBuffer bigger =
+          ByteBuffer.allocate(Math.max(pending.capacity() * 2, pending.position() + extra));
       pending.flip();
       bigger.put(pending);
       pending = bigger;

@@ -28,7 +28,9 @@ sealed interface PreTokenizer {
     return Pattern.compile(regex, Pattern.UNICODE_CHARACTER_CLASS);
   }
 
-  /** HF {@code Split} with behavior Isolated (matches and gaps both kept) or Removed (gaps only). */
+  /**
+   * HF {@code Split} with behavior Isolated (matches and gaps both kept) or Removed (gaps only).
+   */
   record Split(Pattern pattern, boolean keepMatches) implements PreTokenizer {
     @Override
     public void split(List<String> pieces, List<String> out) {
@@ -43,6 +45,9 @@ sealed interface PreTokenizer {
     @Override
     public void split(List<String> pieces, List<String> out) {
       for (String piece : pieces) {
+        if (piece.isEmpty()) {
+          continue;
+        }
         // HF adds the space to every piece it sees (e.g. each text run between special tokens).
         String text = addPrefixSpace && !piece.startsWith(" ") ? " " + piece : piece;
         if (gpt2 == null) {

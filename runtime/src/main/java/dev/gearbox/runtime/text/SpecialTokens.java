@@ -24,9 +24,9 @@ public record SpecialTokens(int bosId, Set<Integer> eosIds, String bosToken, Str
 
   /**
    * Reads the model directory's config files. Ids given directly ({@code bos_token_id}, {@code
-   * eos_token_id}, int or list) win; token strings from {@code tokenizer_config.json} are
-   * resolved with {@code tokenToId} (returning -1 when unknown). EOS ids are the union of all
-   * sources because generation configs often list extra stop tokens (e.g. Llama-3's eot_id).
+   * eos_token_id}, int or list) win; token strings from {@code tokenizer_config.json} are resolved
+   * with {@code tokenToId} (returning -1 when unknown). EOS ids are the union of all sources
+   * because generation configs often list extra stop tokens (e.g. Llama-3's eot_id).
    */
   public static SpecialTokens read(Path modelDir, ToIntFunction<String> tokenToId) {
     ObjectMapper json = new ObjectMapper();

@@ -6,8 +6,8 @@ import java.util.Set;
 public interface Tokenizer {
 
   /**
-   * Encodes text; with {@code addSpecialTokens} the checkpoint's post-processing (usually a
-   * BOS token) is applied. Special tokens written inline in the text are always recognised.
+   * Encodes text; with {@code addSpecialTokens} the checkpoint's post-processing (usually a BOS
+   * token) is applied. Special tokens written inline in the text are always recognised.
    */
   int[] encode(String text, boolean addSpecialTokens);
 
@@ -32,14 +32,16 @@ public interface Tokenizer {
   boolean isSpecial(int id);
 
   /**
-   * The bytes the token contributes to decoded text (UTF-8, possibly part of one character);
-   * for special tokens the bytes of their literal text.
+   * The bytes the token contributes to decoded text (UTF-8, possibly part of one character); for
+   * special tokens the bytes of their literal text.
    *
    * @throws IllegalArgumentException if the id is outside the vocabulary
    */
   byte[] tokenBytes(int id);
 
-  /** The literal text of a special token (e.g. {@code <|eot_id|>}), or null if the id is not one. */
+  /**
+   * The literal text of a special token (e.g. {@code <|eot_id|>}), or null if the id is not one.
+   */
   String specialTokenText(int id);
 
   /** A fresh streaming decoder over this tokenizer. */

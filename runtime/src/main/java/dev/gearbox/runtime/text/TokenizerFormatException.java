@@ -2,7 +2,9 @@ package dev.gearbox.runtime.text;
 
 import java.nio.file.Path;
 
-/** A tokenizer or chat-template file that cannot be used, naming the file and the field at fault. */
+/**
+ * A tokenizer or chat-template file that cannot be used, naming the file and the field at fault.
+ */
 public final class TokenizerFormatException extends RuntimeException {
   private final Path file;
   private final String field;

@@ -75,7 +75,8 @@ final class TokenizerJsonReader {
       byteTokenIds[b] = id;
     }
     MergeTable merges = readMerges(require(model, "merges", "model.merges"), vocab);
-    BpeModel bpe = new BpeModel(vocab, merges, byteTokenIds, model.path("ignore_merges").asBoolean(false));
+    BpeModel bpe =
+        new BpeModel(vocab, merges, byteTokenIds, model.path("ignore_merges").asBoolean(false));
 
     boolean nfc = readNormalizer(root.get("normalizer"), "normalizer");
     PreTokenizer pre = readPreTokenizer(root.get("pre_tokenizer"), "pre_tokenizer");
@@ -87,6 +88,10 @@ final class TokenizerJsonReader {
     int bos = specials.bosId();
     if (bos < 0 && specials.bosToken() != null) {
       bos = lookup.id(specials.bosToken());
+    }
+    if (bos < 0 && template.prefix().length == 1) {
+      // No config names a BOS, but the post-processor prepends one token (Llama-3 style).
+      bos = template.prefix()[0];
     }
     java.util.Set<Integer> eos = new java.util.LinkedHashSet<>(specials.eosIds());
     if (specials.eosToken() != null && lookup.id(specials.eosToken()) >= 0) {
@@ -116,8 +121,12 @@ final class TokenizerJsonReader {
     var fields = node.fields();
     while (fields.hasNext()) {
       var e = fields.next();
-      if (!e.getValue().canConvertToInt() || !e.getValue().isIntegralNumber() || e.getValue().asInt() < 0) {
-        throw fail("model.vocab[\"" + e.getKey() + "\"]", "expected a non-negative integer id, got " + e.getValue());
+      if (!e.getValue().canConvertToInt()
+          || !e.getValue().isIntegralNumber()
+          || e.getValue().asInt() < 0) {
+        throw fail(
+            "model.vocab[\"" + e.getKey() + "\"]",
+            "expected a non-negative integer id, got " + e.getValue());
       }
       vocab.put(e.getKey(), e.getValue().asInt());
     }
@@ -206,7 +215,9 @@ final class TokenizerJsonReader {
         }
         return nfc;
       default:
-        throw fail(field + ".type", "unsupported normalizer '" + type + "' (supported: NFC, Sequence, null)");
+        throw fail(
+            field + ".type",
+            "unsupported normalizer '" + type + "' (supported: NFC, Sequence, null)");
     }
   }
 
@@ -219,7 +230,9 @@ final class TokenizerJsonReader {
       case "ByteLevel":
         return new PreTokenizer.ByteLevel(
             node.path("add_prefix_space").asBoolean(false),
-            node.path("use_regex").asBoolean(true) ? PreTokenizer.compile(PreTokenizer.GPT2_PATTERN) : null);
+            node.path("use_regex").asBoolean(true)
+                ? PreTokenizer.compile(PreTokenizer.GPT2_PATTERN)
+                : null);
       case "Split":
         return readSplit(node, field);
       case "Sequence":
@@ -233,7 +246,9 @@ final class TokenizerJsonReader {
         }
         return new PreTokenizer.Chain(steps);
       default:
-        throw fail(field + ".type", "unsupported pre-tokenizer '" + type + "' (supported: ByteLevel, Split, Sequence)");
+        throw fail(
+            field + ".type",
+            "unsupported pre-tokenizer '" + type + "' (supported: ByteLevel, Split, Sequence)");
     }
   }
 
@@ -243,7 +258,9 @@ final class TokenizerJsonReader {
     }
     String behavior = node.path("behavior").asText("");
     if (!behavior.equals("Isolated") && !behavior.equals("Removed")) {
-      throw fail(field + ".behavior", "unsupported Split behavior '" + behavior + "' (supported: Isolated, Removed)");
+      throw fail(
+          field + ".behavior",
+          "unsupported Split behavior '" + behavior + "' (supported: Isolated, Removed)");
     }
     JsonNode pattern = node.path("pattern");
     Pattern compiled;
@@ -275,7 +292,8 @@ final class TokenizerJsonReader {
         ByteLevelBpeTokenizer.Template result = ByteLevelBpeTokenizer.Template.NONE;
         JsonNode list = node.path("processors");
         for (int i = 0; i < list.size(); i++) {
-          ByteLevelBpeTokenizer.Template t = readPostProcessor(list.get(i), field + ".processors[" + i + "]", vocab, added);
+          ByteLevelBpeTokenizer.Template t =
+              readPostProcessor(list.get(i), field + ".processors[" + i + "]", vocab, added);
           if (t.prefix().length + t.suffix().length > 0) {
             result = t;
           }
@@ -321,7 +339,8 @@ final class TokenizerJsonReader {
       String name = specialItem.path("id").asText();
       JsonNode ids = node.path("special_tokens").path(name).path("ids");
       if (!ids.isArray() || ids.isEmpty()) {
-        throw fail(field + ".special_tokens[\"" + name + "\"].ids", "missing ids for template token");
+        throw fail(
+            field + ".special_tokens[\"" + name + "\"].ids", "missing ids for template token");
       }
       for (JsonNode id : ids) {
         (seenSequence ? suffix : prefix).add(id.asInt());

@@ -30,7 +30,8 @@ class ByteLevelBpeTokenizerTest {
   static Stream<Arguments> cases() throws Exception {
     List<Arguments> out = new ArrayList<>();
     for (String fixture : List.of("llama3-style", "qwen2-style", "gpt2-style")) {
-      JsonNode expected = new ObjectMapper().readTree(resource(fixture + ".expected.json").toFile());
+      JsonNode expected =
+          new ObjectMapper().readTree(resource(fixture + ".expected.json").toFile());
       for (JsonNode c : expected) {
         out.add(Arguments.of(fixture, c));
       }
@@ -49,11 +50,13 @@ class ByteLevelBpeTokenizerTest {
   @ParameterizedTest(name = "{0}: {1}")
   @MethodSource("cases")
   void matchesHuggingFaceTokenizers(String fixture, JsonNode c) {
-    ByteLevelBpeTokenizer tokenizer = ByteLevelBpeTokenizer.load(resource(fixture + ".tokenizer.json"));
+    ByteLevelBpeTokenizer tokenizer =
+        ByteLevelBpeTokenizer.load(resource(fixture + ".tokenizer.json"));
     String text = c.get("text").asText();
     int[] ids = ints(c.get("ids"));
     assertArrayEquals(ids, tokenizer.encode(text, false), "ids of " + text);
-    assertArrayEquals(ints(c.get("idsWithSpecial")), tokenizer.encode(text, true), "ids+special of " + text);
+    assertArrayEquals(
+        ints(c.get("idsWithSpecial")), tokenizer.encode(text, true), "ids+special of " + text);
     assertEquals(c.get("decoded").asText(), tokenizer.decode(ids), "decode of " + text);
     assertEquals(c.get("decodedWithSpecial").asText(), tokenizer.decode(ids, false));
     List<String> pieces = new ArrayList<>();
@@ -63,20 +66,24 @@ class ByteLevelBpeTokenizerTest {
 
   @Test
   void inlineSpecialTokensAreSingleIdsAndMarkedSpecial() {
-    ByteLevelBpeTokenizer tokenizer = ByteLevelBpeTokenizer.load(resource("llama3-style.tokenizer.json"));
+    ByteLevelBpeTokenizer tokenizer =
+        ByteLevelBpeTokenizer.load(resource("llama3-style.tokenizer.json"));
     int eot = tokenizer.tokenId("<|eot_id|>");
     int[] ids = tokenizer.encode("a<|eot_id|>b", false);
     assertEquals(3, ids.length);
     assertEquals(eot, ids[1]);
     assertTrue(tokenizer.isSpecial(eot));
     assertTrue(!tokenizer.isSpecial(ids[0]));
-    assertEquals(0, tokenizer.encode("x", true)[0], "TemplateProcessing prepends <|begin_of_text|>");
+    assertEquals(
+        0, tokenizer.encode("x", true)[0], "TemplateProcessing prepends <|begin_of_text|>");
+    assertEquals(0, tokenizer.bosId(), "BOS taken from the post-processor when no config names it");
   }
 
   @Test
   void longRepetitiveWordMergesLikeShortOnes() {
     // A single 20k-character word exercises the heap path; it must decode back exactly.
-    ByteLevelBpeTokenizer tokenizer = ByteLevelBpeTokenizer.load(resource("gpt2-style.tokenizer.json"));
+    ByteLevelBpeTokenizer tokenizer =
+        ByteLevelBpeTokenizer.load(resource("gpt2-style.tokenizer.json"));
     String word = "that".repeat(5000);
     int[] ids = tokenizer.encode(word, false);
     assertEquals(" " + word, tokenizer.decode(ids));

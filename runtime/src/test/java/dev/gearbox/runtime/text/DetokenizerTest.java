@@ -16,7 +16,8 @@ class DetokenizerTest {
     for (int i = 0; i < delta.length(); i++) {
       char c = delta.charAt(i);
       if (Character.isHighSurrogate(c)) {
-        assertTrue(i + 1 < delta.length() && Character.isLowSurrogate(delta.charAt(i + 1)), "split pair");
+        assertTrue(
+            i + 1 < delta.length() && Character.isLowSurrogate(delta.charAt(i + 1)), "split pair");
         i++;
       } else {
         assertFalse(Character.isLowSurrogate(c), "lone low surrogate");
@@ -49,7 +50,8 @@ class DetokenizerTest {
   void bpeTokensNeverSplitACharacter() {
     for (String fixture : new String[] {"llama3-style", "gpt2-style"}) {
       ByteLevelBpeTokenizer tokenizer =
-          ByteLevelBpeTokenizer.load(ByteLevelBpeTokenizerTest.resource(fixture + ".tokenizer.json"));
+          ByteLevelBpeTokenizer.load(
+              ByteLevelBpeTokenizerTest.resource(fixture + ".tokenizer.json"));
       int[] ids = tokenizer.encode(TRICKY, false);
       boolean[] sawPending = {false};
       assertEquals(tokenizer.decode(ids), stream(tokenizer, ids, sawPending));
@@ -76,13 +78,15 @@ class DetokenizerTest {
     Detokenizer detok = tokenizer.newDetokenizer(true);
     String text = detok.accept(0xFF) + detok.accept('a') + detok.accept(0xE6);
     assertEquals("\uFFFDa", text);
-    assertEquals("\uFFFD", detok.finish(), "a truncated character at the end is reported, not dropped");
+    assertEquals(
+        "\uFFFD", detok.finish(), "a truncated character at the end is reported, not dropped");
   }
 
   @Test
   void specialTokensAreSkippedOrFlushPendingText() {
     ByteLevelBpeTokenizer tokenizer =
-        ByteLevelBpeTokenizer.load(ByteLevelBpeTokenizerTest.resource("llama3-style.tokenizer.json"));
+        ByteLevelBpeTokenizer.load(
+            ByteLevelBpeTokenizerTest.resource("llama3-style.tokenizer.json"));
     int eot = tokenizer.tokenId("<|eot_id|>");
     int[] ids = tokenizer.encode("hi<|eot_id|>", false);
     Detokenizer skipping = tokenizer.newDetokenizer(true);
@@ -100,7 +104,8 @@ class DetokenizerTest {
 
   @Test
   void byteTokenizerUsesConfiguredBosAndTreatsHighIdsAsSpecial() {
-    ByteTokenizer tokenizer = new ByteTokenizer(260, new SpecialTokens(257, Set.of(258), null, null));
+    ByteTokenizer tokenizer =
+        new ByteTokenizer(260, new SpecialTokens(257, Set.of(258), null, null));
     assertEquals(257, tokenizer.encode("a", true)[0]);
     assertTrue(tokenizer.isSpecial(258));
     assertEquals("ab", tokenizer.decode(new int[] {257, 'a', 258, 'b'}));

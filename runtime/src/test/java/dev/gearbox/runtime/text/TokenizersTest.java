@@ -22,7 +22,8 @@ class TokenizersTest {
 
   @Test
   void goldenCheckpointWithoutTokenizerUsesBytesAndConfigIds() {
-    Path golden = Path.of(System.getProperty("gearbox.golden.dir", "../shared/golden/apriel2-tiny"));
+    Path golden =
+        Path.of(System.getProperty("gearbox.golden.dir", "../shared/golden/apriel2-tiny"));
     Tokenizer tokenizer = Tokenizers.load(golden, 256);
     assertInstanceOf(ByteTokenizer.class, tokenizer);
     assertEquals(1, tokenizer.bosId(), "bos_token_id from config.json");
@@ -32,14 +33,17 @@ class TokenizersTest {
 
   @Test
   void smallVocabularyWithoutTokenizerIsAClearError() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tokenizers.load(dir, 100));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Tokenizers.load(dir, 100));
     assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
     assertTrue(e.getMessage().contains("tokenizer.json"), e.getMessage());
   }
 
   @Test
   void tokenizerJsonIsPickedWithEosFromAllConfigFiles() throws IOException {
-    Files.copy(ByteLevelBpeTokenizerTest.resource("llama3-style.tokenizer.json"), dir.resolve("tokenizer.json"));
+    Files.copy(
+        ByteLevelBpeTokenizerTest.resource("llama3-style.tokenizer.json"),
+        dir.resolve("tokenizer.json"));
     Files.writeString(dir.resolve("config.json"), "{\"bos_token_id\": 0, \"eos_token_id\": 1}");
     Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": [1, 2]}");
     Files.writeString(
@@ -52,11 +56,15 @@ class TokenizersTest {
   }
 
   private TokenizerFormatException malformed(Consumer<ObjectNode> edit) throws IOException {
-    ObjectNode root = (ObjectNode) json.readTree(ByteLevelBpeTokenizerTest.resource("llama3-style.tokenizer.json").toFile());
+    ObjectNode root =
+        (ObjectNode)
+            json.readTree(
+                ByteLevelBpeTokenizerTest.resource("llama3-style.tokenizer.json").toFile());
     edit.accept(root);
     Path file = dir.resolve("tokenizer.json");
     json.writeValue(file.toFile(), root);
-    TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> ByteLevelBpeTokenizer.load(file));
+    TokenizerFormatException e =
+        assertThrows(TokenizerFormatException.class, () -> ByteLevelBpeTokenizer.load(file));
     assertEquals(file, e.file());
     assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
     return e;
@@ -65,14 +73,25 @@ class TokenizersTest {
   @Test
   void malformedTokenizerJsonNamesFileAndField() throws IOException {
     assertEquals("model", malformed(r -> r.remove("model")).field());
-    assertEquals("model.vocab", malformed(r -> ((ObjectNode) r.get("model")).remove("vocab")).field());
-    assertEquals("model.type", malformed(r -> ((ObjectNode) r.get("model")).put("type", "WordPiece")).field());
+    assertEquals(
+        "model.vocab", malformed(r -> ((ObjectNode) r.get("model")).remove("vocab")).field());
+    assertEquals(
+        "model.type",
+        malformed(r -> ((ObjectNode) r.get("model")).put("type", "WordPiece")).field());
     assertEquals(
         "model.merges[3]",
-        malformed(r -> ((ArrayNode) r.get("model").get("merges")).set(3, json.getNodeFactory().textNode("nospace"))).field());
+        malformed(
+                r ->
+                    ((ArrayNode) r.get("model").get("merges"))
+                        .set(3, json.getNodeFactory().textNode("nospace")))
+            .field());
     assertEquals(
         "model.merges[5]",
-        malformed(r -> ((ArrayNode) r.get("model").get("merges")).set(5, json.getNodeFactory().textNode("zz qq"))).field());
+        malformed(
+                r ->
+                    ((ArrayNode) r.get("model").get("merges"))
+                        .set(5, json.getNodeFactory().textNode("zz qq")))
+            .field());
     assertEquals(
         "model.vocab[\"the\"]",
         malformed(r -> ((ObjectNode) r.get("model").get("vocab")).put("the", "x")).field());
@@ -81,16 +100,25 @@ class TokenizersTest {
         malformed(r -> ((ObjectNode) r.get("added_tokens").get(2)).remove("content")).field());
     assertEquals(
         "pre_tokenizer.pretokenizers[0].pattern.Regex",
-        malformed(r -> ((ObjectNode) r.get("pre_tokenizer").get("pretokenizers").get(0).get("pattern")).put("Regex", "(unclosed")).field());
-    assertEquals("pre_tokenizer.type", malformed(r -> ((ObjectNode) r.get("pre_tokenizer")).put("type", "Metaspace")).field());
-    assertEquals("normalizer.type", malformed(r -> r.putObject("normalizer").put("type", "Lowercase")).field());
+        malformed(
+                r ->
+                    ((ObjectNode) r.get("pre_tokenizer").get("pretokenizers").get(0).get("pattern"))
+                        .put("Regex", "(unclosed"))
+            .field());
+    assertEquals(
+        "pre_tokenizer.type",
+        malformed(r -> ((ObjectNode) r.get("pre_tokenizer")).put("type", "Metaspace")).field());
+    assertEquals(
+        "normalizer.type",
+        malformed(r -> r.putObject("normalizer").put("type", "Lowercase")).field());
   }
 
   @Test
   void unparsableJsonNamesTheFile() throws IOException {
     Path file = dir.resolve("tokenizer.json");
     Files.writeString(file, "{\"model\": ");
-    TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> ByteLevelBpeTokenizer.load(file));
+    TokenizerFormatException e =
+        assertThrows(TokenizerFormatException.class, () -> ByteLevelBpeTokenizer.load(file));
     assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
   }
 }
