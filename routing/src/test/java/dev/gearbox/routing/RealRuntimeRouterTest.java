@@ -238,6 +238,33 @@ class RealRuntimeRouterTest {
   }
 
   @Test
+  void clientDisconnectCancelsTheRuntimeCall() throws Exception {
+    String body = longRequest("default");
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", router.port())) {
+      socket.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      byte[] some = socket.getInputStream().readNBytes(2000);
+      assertTrue(new String(some, java.nio.charset.StandardCharsets.ISO_8859_1).contains("data: {"), "streaming started");
+    }
+    io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", runtime.port()).usePlaintext().build();
+    try {
+      var stub = dev.gearbox.runtime.api.v1.RuntimeGrpc.newBlockingStub(channel);
+      dev.gearbox.runtime.api.v1.StatsResponse stats;
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      do {
+        Thread.sleep(5);
+        stats = stub.stats(dev.gearbox.runtime.api.v1.StatsRequest.getDefaultInstance());
+      } while (stats.getRunning() > 0 && System.nanoTime() < deadline);
+      assertEquals(0, stats.getRunning());
+      assertEquals(0, stats.getUsedBytes(), "the runtime freed the sequence's memory");
+      assertTrue(stats.getGenerationTokensTotal() < runtime.model().maxContextLength() - 2,
+          "generation stopped early: " + stats.getGenerationTokensTotal() + " tokens");
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  @Test
   void errorPathsWithTheRealRuntime() throws Exception {
     HttpResponse<String> tooLong = post("/v1/completions",
         "{\"model\":\"apriel2-tiny\",\"prompt\":\"" + "x".repeat(runtime.model().maxContextLength() + 1) + "\"}");
