@@ -54,23 +54,37 @@ public final class RouterOverheadBenchmark {
             "%-11s %12s %12s %12s %12s %14s %14s%n",
             "concurrency", "direct p50", "routed p50", "direct p99", "routed p99", "overhead p50", "overhead p99");
         for (int concurrency : new int[] {1, 4, 16}) {
+          Call direct = () -> direct(grpc, prompt, maxTokens);
+          Call routed = () -> routed(http, uri, body);
           // Warm both paths so the JIT and connection pools are in steady state.
-          measure(requests / 4, concurrency, () -> direct(grpc, prompt, maxTokens));
-          measure(requests / 4, concurrency, () -> routed(http, uri, body));
-          double[] d = measure(requests, concurrency, () -> direct(grpc, prompt, maxTokens));
-          double[] r = measure(requests, concurrency, () -> routed(http, uri, body));
+          measure(requests / 4, concurrency, direct, routed);
+          double[][] both = measure(requests, concurrency, direct, routed);
+          double[] d = both[0];
+          double[] r = both[1];
           System.out.printf(
               Locale.ROOT,
               "%-11d %10.2fms %10.2fms %10.2fms %10.2fms %12.2fms %12.2fms%n",
               concurrency, d[0], r[0], d[1], r[1], r[0] - d[0], r[1] - d[1]);
         }
+        var overhead = router.registry().get("gearbox_router_overhead").timer().takeSnapshot();
+        for (var v : overhead.percentileValues()) {
+          System.out.printf(
+              Locale.ROOT,
+              "router-internal overhead p%.0f (request in -> response out, minus the runtime call): %.3fms%n",
+              v.percentile() * 100, v.value(java.util.concurrent.TimeUnit.MILLISECONDS));
+        }
       }
     }
   }
 
-  /** Runs {@code n} calls with {@code concurrency} in flight; returns {p50, p99} in ms. */
-  static double[] measure(int n, int concurrency, Call call) throws Exception {
-    double[] ms = new double[n];
+  /**
+   * Runs {@code n} calls of each kind with {@code concurrency} workers, each alternating between
+   * {@code a} and {@code b} so that both see the same machine load; returns {p50, p99} in ms of
+   * each.
+   */
+  static double[][] measure(int n, int concurrency, Call a, Call b) throws Exception {
+    double[] ms = new double[2 * n];
+    Call[] calls = {a, b};
     ExecutorService pool = Executors.newFixedThreadPool(concurrency);
     try {
       Future<?>[] workers = new Future<?>[concurrency];
@@ -82,13 +96,13 @@ public final class RouterOverheadBenchmark {
                   while (true) {
                     int i;
                     synchronized (next) {
-                      if (next[0] >= n) {
+                      if (next[0] >= 2 * n) {
                         return null;
                       }
                       i = next[0]++;
                     }
                     long t = System.nanoTime();
-                    call.run();
+                    calls[i % 2].run();
                     ms[i] = (System.nanoTime() - t) / 1e6;
                   }
                 });
@@ -99,8 +113,16 @@ public final class RouterOverheadBenchmark {
     } finally {
       pool.shutdown();
     }
-    Arrays.sort(ms);
-    return new double[] {ms[(int) Math.ceil(0.5 * n) - 1], ms[(int) Math.ceil(0.99 * n) - 1]};
+    double[][] out = new double[2][];
+    for (int k = 0; k < 2; k++) {
+      double[] mine = new double[n];
+      for (int i = 0; i < n; i++) {
+        mine[i] = ms[2 * i + k];
+      }
+      Arrays.sort(mine);
+      out[k] = new double[] {mine[(int) Math.ceil(0.5 * n) - 1], mine[(int) Math.ceil(0.99 * n) - 1]};
+    }
+    return out;
   }
 
   @FunctionalInterface

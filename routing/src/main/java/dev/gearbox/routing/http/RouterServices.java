@@ -35,6 +35,14 @@ public record RouterServices(
 
   static final ObjectMapper JSON = new ObjectMapper();
 
+  /** Time answered requests spent in the router itself, outside the runtime call. */
+  public io.micrometer.core.instrument.Timer overhead() {
+    return io.micrometer.core.instrument.Timer.builder("gearbox_router_overhead")
+        .description("time an answered request spent in the router, outside the runtime call")
+        .publishPercentiles(0.5, 0.99)
+        .register(registry);
+  }
+
   /** The name clients use: the config's {@code model}, else the builder's, else the runtime's. */
   String servedName(dev.gearbox.routing.runtime.RuntimeInfo info) {
     String configured = config.get().model();
