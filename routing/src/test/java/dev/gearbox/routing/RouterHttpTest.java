@@ -313,6 +313,27 @@ class RouterHttpTest {
   }
 
   @Test
+  void failureAfterTheFirstTokenIsNotRetriedAndEndsTheStreamWithAnError() throws Exception {
+    runtime.failAfterTokens = 5;
+    HttpResponse<String> r = post("/v1/completions", completion("tiny", "x", true));
+    assertEquals(200, r.statusCode(), "the stream had started");
+    List<String> events = events(r.body());
+    assertEquals("[DONE]", events.getLast());
+    JsonNode error = JSON.readTree(events.get(events.size() - 2)).get("error");
+    assertEquals("runtime_unavailable", error.get("code").asText());
+    StringBuilder text = new StringBuilder();
+    for (String e : events.subList(0, events.size() - 2)) {
+      text.append(JSON.readTree(e).at("/choices/0/text").asText());
+    }
+    assertEquals(TestingRuntimeService.REPLY.substring(0, 5), text.toString());
+    assertEquals(1, runtime.received.size(), "a retry would duplicate the tokens already sent");
+
+    HttpResponse<String> whole = post("/v1/completions", completion("tiny", "x", false));
+    assertError(whole, 503, "runtime_unavailable");
+    assertEquals(2, runtime.received.size(), "not retried either when nothing was sent yet but tokens were generated");
+  }
+
+  @Test
   void perClientLimitIs429() throws Exception {
     Files.writeString(configFile, "limits:\n  perClient: { requestsPerSecond: 0.001, burst: 2 }\n");
     assertTrue(router.config().reload());

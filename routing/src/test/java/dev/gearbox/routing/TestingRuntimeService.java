@@ -44,6 +44,8 @@ public final class TestingRuntimeService extends RuntimeGrpc.RuntimeImplBase {
   public volatile boolean saturated;
   /** Generate calls to fail with UNAVAILABLE before any token. */
   public final AtomicInteger failNextUnavailable = new AtomicInteger();
+  /** When positive, generation fails UNAVAILABLE after this many tokens. */
+  public volatile int failAfterTokens;
   public final ConcurrentLinkedQueue<GenerateRequest> received = new ConcurrentLinkedQueue<>();
   private Server server;
 
@@ -103,6 +105,10 @@ public final class TestingRuntimeService extends RuntimeGrpc.RuntimeImplBase {
     byte[] reply = REPLY.getBytes(StandardCharsets.UTF_8);
     int n = Math.min(reply.length, request.getMaxTokens());
     for (int i = 0; i < n; i++) {
+      if (failAfterTokens > 0 && i == failAfterTokens) {
+        out.onError(Status.UNAVAILABLE.withDescription("testing runtime: crashed mid-stream").asRuntimeException());
+        return;
+      }
       out.onNext(
           GenerateResponse.newBuilder()
               .addTokenIds(reply[i])

@@ -35,7 +35,7 @@ public final class LocalMode {
 
   /** Where the bundled default model is looked for, in order, relative to the working directory. */
   static final List<String> DEFAULT_MODEL_DIRS =
-      List.of("examples/models/apriel2-tiny", "../shared/golden/apriel2-tiny", "/work/shared/golden/apriel2-tiny");
+      List.of("examples/models/apriel2-tiny", "../examples/models/apriel2-tiny", "../shared/golden/apriel2-tiny");
 
   record Options(
       Path model,
