@@ -181,8 +181,12 @@ class RealRuntimeRouterTest {
 
   @Test
   void configReloadAgainstTheRealCatalogue() throws Exception {
+    var held = holdFullContextRequest();
     Files.writeString(configFile, "routing:\n  default: all-kda\n");
     assertTrue(router.config().reload());
+    HttpResponse<String> inFlight = held.get();
+    assertEquals("default", inFlight.headers().firstValue("x-gearbox-placement").orElseThrow());
+    assertTrue(inFlight.body().endsWith("data: [DONE]\n\n"), "the request in flight finished under its own config");
     HttpResponse<String> r = post("/v1/completions", "{\"model\":\"apriel2-tiny\",\"prompt\":\"hi\",\"max_tokens\":2}");
     assertEquals("all-kda", r.headers().firstValue("x-gearbox-placement").orElseThrow());
     Files.writeString(configFile, "routing:\n  default: all-fa\n");

@@ -334,6 +334,14 @@ class RouterHttpTest {
   }
 
   @Test
+  void runtimeDeadlineIs504() throws Exception {
+    Files.writeString(configFile, "runtimeCall: { deadlineMs: 100 }\n");
+    assertTrue(router.config().reload());
+    runtime.delayMillis = 1000;
+    assertError(post("/v1/completions", completion("tiny", "x", false)), 504, "timeout");
+  }
+
+  @Test
   void perClientLimitIs429() throws Exception {
     Files.writeString(configFile, "limits:\n  perClient: { requestsPerSecond: 0.001, burst: 2 }\n");
     assertTrue(router.config().reload());

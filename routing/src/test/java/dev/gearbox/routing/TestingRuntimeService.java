@@ -44,6 +44,8 @@ public final class TestingRuntimeService extends RuntimeGrpc.RuntimeImplBase {
   public volatile boolean saturated;
   /** Generate calls to fail with UNAVAILABLE before any token. */
   public final AtomicInteger failNextUnavailable = new AtomicInteger();
+  /** Milliseconds to wait before answering Generate. */
+  public volatile long delayMillis;
   /** When positive, generation fails UNAVAILABLE after this many tokens. */
   public volatile int failAfterTokens;
   public final ConcurrentLinkedQueue<GenerateRequest> received = new ConcurrentLinkedQueue<>();
@@ -84,6 +86,13 @@ public final class TestingRuntimeService extends RuntimeGrpc.RuntimeImplBase {
   @Override
   public void generate(GenerateRequest request, StreamObserver<GenerateResponse> out) {
     received.add(request);
+    if (delayMillis > 0) {
+      try {
+        Thread.sleep(delayMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (failNextUnavailable.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       out.onError(Status.UNAVAILABLE.withDescription("testing runtime: not ready").asRuntimeException());
       return;
