@@ -16,6 +16,8 @@ final class ActiveRequest implements RequestHandle {
   final long deadlineNanos;
   final SplittableRandom random;
   final StringBuilder text;
+  // Characters of text held back because a stop string could still complete there.
+  final int stopHoldBack;
 
   // Written by any thread, read by the scheduler.
   volatile boolean cancelled;
@@ -51,6 +53,11 @@ final class ActiveRequest implements RequestHandle {
     this.deadlineNanos = request.deadlineNanos();
     this.random = new SplittableRandom(request.sampling().seed());
     this.text = withText ? new StringBuilder() : null;
+    int longestStop = 0;
+    for (String stop : request.stopStrings()) {
+      longestStop = Math.max(longestStop, stop.length());
+    }
+    this.stopHoldBack = Math.max(0, longestStop - 1);
     if (scoring != null) {
       this.logProbs = new float[prompt.length - 1];
     }

@@ -195,23 +195,29 @@ final class StepRunner {
     engine.generatedMeter().add(1, now);
 
     FinishReason reason = null;
-    String delta = "";
+    int cut = -1;
     if (isStopToken(r, token)) {
       reason = FinishReason.STOP_TOKEN;
     } else if (r.text != null) {
+      int before = r.text.length();
       r.text.append(decoder.decode(token));
-      int cut = stopStringAt(r);
-      int end = cut >= 0 ? cut : r.text.length();
-      if (end > r.sentChars) {
-        delta = r.text.substring(r.sentChars, end);
-        r.sentChars = end;
-      }
+      cut = stopStringAt(r, before);
       if (cut >= 0) {
         reason = FinishReason.STOP_STRING;
       }
     }
     if (reason == null && r.generated >= r.request.maxTokens()) {
       reason = FinishReason.LENGTH;
+    }
+    String delta = "";
+    if (r.text != null) {
+      // Hold back the tail that could still grow into a stop string, so a stop string is never
+      // half-sent; flush everything when the generation ends.
+      int end = cut >= 0 ? cut : reason != null ? r.text.length() : r.text.length() - r.stopHoldBack;
+      if (end > r.sentChars) {
+        delta = r.text.substring(r.sentChars, end);
+        r.sentChars = end;
+      }
     }
     try {
       r.generation.onToken(token, delta);
@@ -240,13 +246,12 @@ final class StepRunner {
     return false;
   }
 
-  // Index in r.text where a stop string starts, looking only where the newest token could have
-  // completed one; -1 if none.
-  private int stopStringAt(ActiveRequest r) {
+  // Index in r.text where a stop string starts, looking only at matches that end in the text
+  // appended after `before`; -1 if none.
+  private static int stopStringAt(ActiveRequest r, int before) {
     int best = -1;
     for (String stop : r.request.stopStrings()) {
-      int from = Math.max(0, r.sentChars - stop.length() + 1);
-      int at = r.text.indexOf(stop, from);
+      int at = r.text.indexOf(stop, Math.max(0, before - stop.length() + 1));
       if (at >= 0 && (best < 0 || at < best)) {
         best = at;
       }

@@ -51,49 +51,69 @@ public final class ServeCommand {
     run(options, ModelLoader.checkpoint());
   }
 
-  static void run(Options options, ModelLoader loader) throws Exception {
-    LanguageModel model = loader.load(options.model());
-    List<Placement> placements = new ArrayList<>();
-    for (String[] p : options.placements()) {
-      placements.add(model.placement(p[0], List.of(p[1])));
+  /** A running server: gRPC, metrics HTTP and the model, closed in that order. */
+  record Serving(RuntimeServer grpc, MetricsHttpServer metrics, LanguageModel model) implements AutoCloseable {
+    @Override
+    public void close() {
+      grpc.close();
+      metrics.close();
+      model.close();
     }
-    EngineConfig config =
-        new EngineConfig(
-            options.memoryBudget(),
-            options.kvBlockTokens(),
-            256,
-            options.maxWaiting(),
-            options.prefillTokensPerStep(),
-            64,
-            Duration.ofSeconds(1));
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Engine engine = new Engine(model, placements, config, null, registry);
-    MetricsHttpServer metrics = MetricsHttpServer.start(registry, options.metricsPort());
-    RuntimeServer server =
-        RuntimeServer.start(
-            engine,
-            NettyServerBuilder.forPort(options.port()),
-            options.model().getFileName().toString(),
-            options.grace());
+  }
+
+  static void run(Options options, ModelLoader loader) throws Exception {
+    Serving serving = start(options, loader);
     System.out.printf(
         "gearbox runtime: model %s, placements %s, gRPC port %d, metrics port %d, budget %d bytes%n",
         options.model(),
-        engine.placements().stream().map(Placement::name).toList(),
-        server.port(),
-        metrics.port(),
+        serving.grpc().engine().placements().stream().map(Placement::name).toList(),
+        serving.grpc().port(),
+        serving.metrics().port(),
         options.memoryBudget());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  server.close();
-                  metrics.close();
-                  model.close();
+                  // SIGTERM: drain within the grace period, then exit.
+                  serving.close();
                   stopped.countDown();
                 },
                 "gearbox-shutdown"));
     stopped.await();
+  }
+
+  /** Loads the model and starts serving it. */
+  static Serving start(Options options, ModelLoader loader) throws Exception {
+    LanguageModel model = loader.load(options.model());
+    try {
+      List<Placement> placements = new ArrayList<>();
+      for (String[] p : options.placements()) {
+        placements.add(model.placement(p[0], List.of(p[1])));
+      }
+      EngineConfig config =
+          new EngineConfig(
+              options.memoryBudget(),
+              options.kvBlockTokens(),
+              256,
+              options.maxWaiting(),
+              options.prefillTokensPerStep(),
+              64,
+              Duration.ofSeconds(1));
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      Engine engine = new Engine(model, placements, config, null, registry);
+      MetricsHttpServer metrics = MetricsHttpServer.start(registry, options.metricsPort());
+      RuntimeServer server =
+          RuntimeServer.start(
+              engine,
+              NettyServerBuilder.forPort(options.port()),
+              options.model().getFileName().toString(),
+              options.grace());
+      return new Serving(server, metrics, model);
+    } catch (RuntimeException | java.io.IOException e) {
+      model.close();
+      throw e;
+    }
   }
 
   static Options parse(String[] args) {

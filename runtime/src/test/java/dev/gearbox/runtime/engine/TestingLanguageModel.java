@@ -125,21 +125,17 @@ public final class TestingLanguageModel implements LanguageModel {
     pause();
     decodeCalls.incrementAndGet();
     maxDecodeBatch.accumulateAndGet(count, Math::max);
+    boolean mixed = false;
     for (int i = 0; i < count; i++) {
       Sequence s = (Sequence) sequences[i];
       s.append(tokens[i]);
       s.logits(logits[i], 0);
-      if (sequences[i].placement() != sequences[0].placement()) {
-        mixedMark = true;
-      }
+      mixed |= sequences[i].placement() != sequences[0].placement();
     }
-    if (mixedMark) {
+    if (mixed) {
       mixedPlacementBatches.incrementAndGet();
-      mixedMark = false;
     }
   }
-
-  private boolean mixedMark;
 
   private void pause() {
     long delay = stepDelayMillis;

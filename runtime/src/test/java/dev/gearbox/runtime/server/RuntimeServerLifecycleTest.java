@@ -136,7 +136,7 @@ class RuntimeServerLifecycleTest {
 
   @Test
   void shutdownMidFlightEndsEveryCallAndRefusesNewOnes() throws Exception {
-    start(EngineConfig.withBudget(3 * LONG_FA_BYTES + 1000), Duration.ofMillis(300));
+    start(EngineConfig.withBudget(3 * LONG_FA_BYTES + 1000), Duration.ofSeconds(1));
     List<TestingRuntime.Call> calls = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
       // Long all-FA requests (3 fit, the rest queue) and short turbo ones that finish in time.

@@ -1,0 +1,85 @@
+package dev.gearbox.runtime.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gearbox.runtime.api.v1.InfoRequest;
+import dev.gearbox.runtime.api.v1.InfoResponse;
+import dev.gearbox.runtime.api.v1.RuntimeGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServeCommandTest {
+  @TempDir Path dir;
+
+  @Test
+  void parsesFlags() {
+    ServeCommand.Options o =
+        ServeCommand.parse(new String[] {
+          "--model", dir.toString(), "--placement", "turbo=fa,gdn*3", "--port", "7000",
+          "--metrics-port", "7001", "--memory-budget", "512m"
+        });
+    assertEquals(dir, o.model());
+    assertEquals("turbo", o.placements().get(0)[0]);
+    assertEquals("fa,gdn*3", o.placements().get(0)[1]);
+    assertEquals(7000, o.port());
+    assertEquals(7001, o.metricsPort());
+    assertEquals(512L << 20, o.memoryBudget());
+  }
+
+  @Test
+  void badFlagsSayWhatWasExpected() {
+    assertTrue(message("--model", dir.toString(), "--memory-budget", "lots").contains("--memory-budget expects a positive byte count"));
+    assertTrue(message("--model", dir.toString(), "--placement", "turbo").contains("--placement expects NAME=PATTERN"));
+    assertTrue(message("--port", "1").contains("--model DIR is required"));
+    assertTrue(message("--model", dir.resolve("missing").toString()).contains("is not a directory"));
+    assertTrue(message("--model").contains("--model needs a value"));
+  }
+
+  @Test
+  void servesTheGoldenModelOverLoopback() throws Exception {
+    String golden = System.getProperty("gearbox.golden.dir", "/work/shared/golden/apriel2-tiny");
+    ServeCommand.Options options =
+        ServeCommand.parse(new String[] {
+          "--model", golden, "--placement", "turbo=gdn*4", "--port", "0", "--metrics-port", "0",
+          "--memory-budget", "64m", "--grace-seconds", "1"
+        });
+    try (ServeCommand.Serving serving = ServeCommand.start(options, ModelLoader.checkpoint())) {
+      ManagedChannel channel =
+          NettyChannelBuilder.forAddress("127.0.0.1", serving.grpc().port()).usePlaintext().build();
+      try {
+        InfoResponse info = RuntimeGrpc.newBlockingStub(channel).info(InfoRequest.getDefaultInstance());
+        assertEquals(4, info.getNumLayers());
+        assertTrue(info.getPlacementsList().stream().anyMatch(p -> p.getName().equals("turbo")));
+        assertEquals(64L << 20, info.getMemoryBudgetBytes());
+        var tokens = RuntimeGrpc.newBlockingStub(channel).generate(TestingRuntime.greedy("turbo", new int[] {5, 6, 7}, 3));
+        int n = 0;
+        while (tokens.hasNext()) {
+          n += tokens.next().getTokenIdsCount();
+        }
+        assertEquals(3, n);
+        String body =
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + serving.metrics().port() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertTrue(body.contains("gearbox_generation_tokens_total{placement=\"turbo\"} 3.0"), body);
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  private static String message(String... args) {
+    return assertThrows(IllegalArgumentException.class, () -> ServeCommand.parse(args)).getMessage();
+  }
+}
