@@ -58,7 +58,11 @@ public final class RandomCheckpoint {
     config.put("eos_token_id", 2);
     config.put("tie_word_embeddings", false);
     config.putObject("embeddings").put("max_position_embeddings", spec.maxPositions());
-    config.putObject("head").putObject("normalization").put("type", "rms_norm").put("epsilon", 1e-5);
+    config
+        .putObject("head")
+        .putObject("normalization")
+        .put("type", "rms_norm")
+        .put("epsilon", 1e-5);
     ObjectNode decoder = config.putObject("decoder");
     decoder.put("type", "fixed");
     decoder.put("num_blocks", spec.layers());
@@ -107,7 +111,10 @@ public final class RandomCheckpoint {
     mamba.put("dt_proj_bias", true);
     mamba.put("repeat_kv_before_conv", true);
     ObjectNode mlp = block.putObject("mlp");
-    mlp.put("type", "mlp").put("intermediate_size", spec.intermediate()).put("gated", true).put("activation", "silu");
+    mlp.put("type", "mlp")
+        .put("intermediate_size", spec.intermediate())
+        .put("gated", true)
+        .put("activation", "silu");
     block.putObject("normalization").put("type", "rms_norm").put("epsilon", 1e-5);
 
     int h = spec.hidden();
@@ -172,10 +179,11 @@ public final class RandomCheckpoint {
   }
 
   /**
-   * Writes a dense checkpoint of {@code modelType} (llama, mistral, qwen2 or qwen3): q/k/v biases for
-   * qwen2, q/k norms for qwen3, {@code sliding_window} when {@code spec.window() > 0}.
+   * Writes a dense checkpoint of {@code modelType} (llama, mistral, qwen2 or qwen3): q/k/v biases
+   * for qwen2, q/k norms for qwen3, {@code sliding_window} when {@code spec.window() > 0}.
    */
-  public static void writeDense(Path dir, String modelType, Spec spec, boolean tieEmbeddings, long seed) {
+  public static void writeDense(
+      Path dir, String modelType, Spec spec, boolean tieEmbeddings, long seed) {
     RandomCheckpoint out = new RandomCheckpoint(seed);
     ObjectMapper json = new ObjectMapper();
     ObjectNode config = json.createObjectNode();

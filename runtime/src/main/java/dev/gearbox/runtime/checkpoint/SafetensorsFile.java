@@ -39,7 +39,8 @@ public final class SafetensorsFile implements AutoCloseable {
   private final long dataStart;
   private final Map<String, TensorInfo> tensors;
 
-  private SafetensorsFile(Path path, FileChannel channel, long dataStart, Map<String, TensorInfo> tensors) {
+  private SafetensorsFile(
+      Path path, FileChannel channel, long dataStart, Map<String, TensorInfo> tensors) {
     this.path = path;
     this.channel = channel;
     this.dataStart = dataStart;
@@ -76,7 +77,8 @@ public final class SafetensorsFile implements AutoCloseable {
       readFully(channel, header, 8);
       long dataStart = 8 + headerLength;
       Map<String, TensorInfo> tensors =
-          parseHeader(path, new String(header.array(), StandardCharsets.UTF_8), fileSize - dataStart);
+          parseHeader(
+              path, new String(header.array(), StandardCharsets.UTF_8), fileSize - dataStart);
       return new SafetensorsFile(path, channel, dataStart, tensors);
     } catch (IOException e) {
       closeQuietly(channel);
@@ -92,7 +94,8 @@ public final class SafetensorsFile implements AutoCloseable {
     try {
       root = JSON.readTree(text);
     } catch (IOException e) {
-      throw new CheckpointException(path + ": safetensors header is not valid JSON: " + e.getMessage(), e);
+      throw new CheckpointException(
+          path + ": safetensors header is not valid JSON: " + e.getMessage(), e);
     }
     if (root == null || !root.isObject()) {
       throw new CheckpointException(path + ": safetensors header is not a JSON object");
@@ -109,8 +112,13 @@ public final class SafetensorsFile implements AutoCloseable {
       JsonNode dtype = node.get("dtype");
       JsonNode shape = node.get("shape");
       JsonNode offsets = node.get("data_offsets");
-      if (dtype == null || !dtype.isTextual() || shape == null || !shape.isArray()
-          || offsets == null || !offsets.isArray() || offsets.size() != 2) {
+      if (dtype == null
+          || !dtype.isTextual()
+          || shape == null
+          || !shape.isArray()
+          || offsets == null
+          || !offsets.isArray()
+          || offsets.size() != 2) {
         throw new CheckpointException(where + " needs 'dtype', 'shape' and two 'data_offsets'");
       }
       DType type = DType.parse(dtype.asText(), path.toString(), name);
@@ -119,7 +127,8 @@ public final class SafetensorsFile implements AutoCloseable {
       for (int i = 0; i < dims.length; i++) {
         dims[i] = shape.get(i).asLong(-1);
         if (dims[i] < 0) {
-          throw new CheckpointException(where + " has a negative or non-numeric dimension in its shape");
+          throw new CheckpointException(
+              where + " has a negative or non-numeric dimension in its shape");
         }
         count = Math.multiplyExact(count, dims[i]);
       }
@@ -213,7 +222,12 @@ public final class SafetensorsFile implements AutoCloseable {
       }
       default ->
           throw new CheckpointException(
-              path + ": tensor '" + name + "' has dtype " + info.dtype() + ", expected F32, BF16 or F16");
+              path
+                  + ": tensor '"
+                  + name
+                  + "' has dtype "
+                  + info.dtype()
+                  + ", expected F32, BF16 or F16");
     }
     return out;
   }
@@ -242,18 +256,23 @@ public final class SafetensorsFile implements AutoCloseable {
     long length = info.end() - info.begin();
     if (length > Integer.MAX_VALUE) {
       throw new CheckpointException(
-          path + ": tensor '" + info.name() + "' is larger than 2 GiB, which the CPU backend cannot hold");
+          path
+              + ": tensor '"
+              + info.name()
+              + "' is larger than 2 GiB, which the CPU backend cannot hold");
     }
     try {
       MappedByteBuffer buffer =
           channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin(), length);
       return buffer.order(ByteOrder.LITTLE_ENDIAN);
     } catch (IOException e) {
-      throw new CheckpointException(path + ": cannot map tensor '" + info.name() + "': " + e.getMessage(), e);
+      throw new CheckpointException(
+          path + ": cannot map tensor '" + info.name() + "': " + e.getMessage(), e);
     }
   }
 
-  private static void readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+  private static void readFully(FileChannel channel, ByteBuffer buffer, long position)
+      throws IOException {
     while (buffer.hasRemaining()) {
       int read = channel.read(buffer, position + buffer.position());
       if (read < 0) {

@@ -14,9 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/**
- * Writes float32 safetensors files: random checkpoints for tests and the CPU benchmark.
- */
+/** Writes float32 safetensors files: random checkpoints for tests and the CPU benchmark. */
 public final class SafetensorsWriter {
   private record Entry(String name, long[] shape, float[] data) {}
 

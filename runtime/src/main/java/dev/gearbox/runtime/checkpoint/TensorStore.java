@@ -39,9 +39,13 @@ public final class TensorStore implements AutoCloseable {
       } else {
         List<Path> shards;
         try (Stream<Path> list = Files.list(dir)) {
-          shards = list.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+          shards =
+              list.filter(p -> p.getFileName().toString().endsWith(".safetensors"))
+                  .sorted()
+                  .toList();
         } catch (IOException e) {
-          throw new CheckpointException(dir + ": cannot list checkpoint directory: " + e.getMessage(), e);
+          throw new CheckpointException(
+              dir + ": cannot list checkpoint directory: " + e.getMessage(), e);
         }
         if (shards.isEmpty()) {
           throw new CheckpointException(
@@ -77,14 +81,23 @@ public final class TensorStore implements AutoCloseable {
         Path shardPath = dir.resolve(shardName);
         if (!Files.exists(shardPath)) {
           throw new CheckpointException(
-              index + ": tensor '" + entry.getKey() + "' maps to missing shard '" + shardName + "'");
+              index
+                  + ": tensor '"
+                  + entry.getKey()
+                  + "' maps to missing shard '"
+                  + shardName
+                  + "'");
         }
         shard = SafetensorsFile.open(shardPath);
         files.put(shardName, shard);
       }
       if (!shard.contains(entry.getKey())) {
         throw new CheckpointException(
-            shard.path() + ": missing tensor '" + entry.getKey() + "' listed in " + index.getFileName());
+            shard.path()
+                + ": missing tensor '"
+                + entry.getKey()
+                + "' listed in "
+                + index.getFileName());
       }
       byTensor.put(entry.getKey(), shard);
     }
@@ -116,7 +129,13 @@ public final class TensorStore implements AutoCloseable {
   public float[] floats(String name, long... expectedShape) {
     SafetensorsFile file = byTensor.get(name);
     if (file == null) {
-      throw new CheckpointException(dir + ": missing tensor '" + name + "' (shape " + Arrays.toString(expectedShape) + " expected)");
+      throw new CheckpointException(
+          dir
+              + ": missing tensor '"
+              + name
+              + "' (shape "
+              + Arrays.toString(expectedShape)
+              + " expected)");
     }
     TensorInfo info = file.info(name);
     if (!Arrays.equals(info.shape(), expectedShape)) {

@@ -25,7 +25,8 @@ public final class ConfigParser {
    */
   public static final int DEFAULT_DENSE_WINDOW = 4096;
 
-  private static final List<String> MIXER_TYPES = List.of("attention", "gdn", "kda", "mamba", "stochastic");
+  private static final List<String> MIXER_TYPES =
+      List.of("attention", "gdn", "kda", "mamba", "stochastic");
   private static final List<String> MODEL_TYPES =
       List.of("apriel2_text", "apriel2", "llama", "mistral", "qwen2", "qwen3");
 
@@ -72,8 +73,9 @@ public final class ConfigParser {
     switch (modelType) {
       case "apriel2_text", "apriel2" -> {
         layers = apriel2Layers(root);
-        finalEps = optDouble(root, "head.normalization", "epsilon", 1e-5, node(root, "", "head"), "normalization");
-        maxPositions = integer(node(root, "", "embeddings"), "embeddings", "max_position_embeddings");
+        finalEps = headEpsilon(root);
+        maxPositions =
+            integer(node(root, "", "embeddings"), "embeddings", "max_position_embeddings");
       }
       case "llama", "mistral", "qwen2", "qwen3" -> {
         layers = denseLayers(root, modelType);
@@ -81,7 +83,9 @@ public final class ConfigParser {
         maxPositions = integer(root, "", "max_position_embeddings");
       }
       default ->
-          throw error("model_type", "unknown model type '" + modelType + "', expected one of " + MODEL_TYPES);
+          throw error(
+              "model_type",
+              "unknown model type '" + modelType + "', expected one of " + MODEL_TYPES);
     }
     List<Integer> eos = new ArrayList<>();
     addIds(eos, root.get("eos_token_id"));
@@ -125,7 +129,8 @@ public final class ConfigParser {
     JsonNode decoder = node(root, "", "decoder");
     int numBlocks = integer(decoder, "decoder", "num_blocks");
     String type = decoder.path("type").asText("fixed");
-    double eps = optDouble(root, "head.normalization", "epsilon", 1e-5, root.path("head"), "normalization");
+    // The reference uses head.normalization.epsilon for every RMSNorm of the decoder.
+    double eps = headEpsilon(root);
     List<LayerConfig> layers = new ArrayList<>();
     for (int i = 0; i < numBlocks; i++) {
       String path;
@@ -144,7 +149,10 @@ public final class ConfigParser {
           path = "decoder.blocks." + name;
           block = node(node(decoder, "decoder", "blocks"), "decoder.blocks", name);
         }
-        default -> throw error("decoder.type", "unknown decoder type '" + type + "', expected 'fixed' or 'pattern'");
+        default ->
+            throw error(
+                "decoder.type",
+                "unknown decoder type '" + type + "', expected 'fixed' or 'pattern'");
       }
       layers.add(apriel2Block(block, path, "model.decoder.blocks." + i + ".", eps));
     }
@@ -175,7 +183,8 @@ public final class ConfigParser {
       }
       main = mixer.path("main_mixer_name").asText(mixers.keySet().iterator().next());
       if (!mixers.containsKey(main)) {
-        throw error(mixerPath + ".main_mixer_name", "'" + main + "' is not one of " + mixers.keySet());
+        throw error(
+            mixerPath + ".main_mixer_name", "'" + main + "' is not one of " + mixers.keySet());
       }
     } else {
       main = mixerType;
@@ -187,17 +196,22 @@ public final class ConfigParser {
     if (!mlpType.equals("mlp")) {
       throw error(path + ".mlp.type", "unknown MLP type '" + mlpType + "', expected 'mlp'");
     }
-    if (!mlp.path("gated").asBoolean(false) || !mlp.path("activation").asText("silu").equals("silu")) {
-      throw error(path + ".mlp", "only the gated SiLU MLP is supported (gated: true, activation: silu)");
+    if (!mlp.path("gated").asBoolean(false)
+        || !mlp.path("activation").asText("silu").equals("silu")) {
+      throw error(
+          path + ".mlp", "only the gated SiLU MLP is supported (gated: true, activation: silu)");
     }
     if (mlp.path("add_linear_biases").asBoolean(false)) {
       throw error(path + ".mlp.add_linear_biases", "MLP biases are not supported");
     }
     String normType = block.path("normalization").path("type").asText("rms_norm");
     if (!normType.equals("rms_norm")) {
-      throw error(path + ".normalization.type", "unknown normalization '" + normType + "', expected 'rms_norm'");
+      throw error(
+          path + ".normalization.type",
+          "unknown normalization '" + normType + "', expected 'rms_norm'");
     }
-    return new LayerConfig(mixers, weights, main, prefix, integer(mlp, path + ".mlp", "intermediate_size"), eps);
+    return new LayerConfig(
+        mixers, weights, main, prefix, integer(mlp, path + ".mlp", "intermediate_size"), eps);
   }
 
   private MixerConfig apriel2Mixer(JsonNode m, String path, String type) {
@@ -207,7 +221,9 @@ public final class ConfigParser {
         JsonNode rotary = node(m, path, "rotary");
         String ropeType = rotary.path("type").asText("default");
         if (!ropeType.equals("mistral_1d") && !ropeType.equals("default")) {
-          throw error(path + ".rotary.type", "unknown rotary type '" + ropeType + "', expected 'mistral_1d' or 'default'");
+          throw error(
+              path + ".rotary.type",
+              "unknown rotary type '" + ropeType + "', expected 'mistral_1d' or 'default'");
         }
         boolean bias = m.path("add_linear_biases").asBoolean(false);
         boolean qkvBias = m.path("query_layer").path("bias").path("enabled").asBoolean(bias);
@@ -230,7 +246,8 @@ public final class ConfigParser {
               m.path("key_heads").asInt(8),
               m.path("key_head_dim").asInt(64),
               m.path("value_head_dim").asInt(64),
-              integer(node(m, path, "convolution_layer"), path + ".convolution_layer", "kernel_size"),
+              integer(
+                  node(m, path, "convolution_layer"), path + ".convolution_layer", "kernel_size"),
               m.path("norm_eps").asDouble(1e-5));
       case "kda" ->
           new MixerConfig.KimiDelta(
@@ -242,10 +259,13 @@ public final class ConfigParser {
       case "mamba" -> {
         int dInner = integer(m, path, "d_inner");
         // The reference reads 'state_size' (default 16); accept 'd_state' too, shapes are checked.
-        int dState = m.has("state_size") ? m.get("state_size").asInt() : m.path("d_state").asInt(16);
+        int dState =
+            m.has("state_size") ? m.get("state_size").asInt() : m.path("d_state").asInt(16);
         JsonNode dtRank = m.path("dt_rank");
         if (!dtRank.isInt()) {
-          throw error(path + ".dt_rank", "expected an integer ('auto' needs the hidden size; give it explicitly)");
+          throw error(
+              path + ".dt_rank",
+              "expected an integer ('auto' needs the hidden size; give it explicitly)");
         }
         yield new MixerConfig.Mamba(
             dInner,
@@ -259,7 +279,8 @@ public final class ConfigParser {
             m.path("repeat_kv_before_conv").asBoolean(true));
       }
       default ->
-          throw error(path + ".type", "unknown mixer type '" + type + "', expected one of " + MIXER_TYPES);
+          throw error(
+              path + ".type", "unknown mixer type '" + type + "', expected one of " + MIXER_TYPES);
     };
   }
 
@@ -277,8 +298,11 @@ public final class ConfigParser {
     boolean qkNorm = modelType.equals("qwen3");
     int configured = root.path("sliding_window").isInt() ? root.get("sliding_window").asInt() : 0;
     int swaWindow =
-        configured > 0 ? configured : Integer.getInteger("gearbox.dense.swaWindow", DEFAULT_DENSE_WINDOW);
-    // Mistral applies its sliding window in every layer, so there the windowed variant is the main one.
+        configured > 0
+            ? configured
+            : Integer.getInteger("gearbox.dense.swaWindow", DEFAULT_DENSE_WINDOW);
+    // Mistral applies its sliding window in every layer, so there the windowed variant is the main
+    // one.
     boolean mainIsWindowed = modelType.equals("mistral") && configured > 0;
     int numLayers = integer(root, "", "num_hidden_layers");
     int intermediate = integer(root, "", "intermediate_size");
@@ -287,11 +311,19 @@ public final class ConfigParser {
       String prefix = "model.layers." + i + ".";
       Map<String, MixerConfig> mixers = new LinkedHashMap<>();
       Map<String, String> weights = new LinkedHashMap<>();
-      mixers.put("attention", new MixerConfig.Attention(heads, kvHeads, headDim, rope, 0, qkvBias, outBias, qkNorm, eps));
-      mixers.put("swa", new MixerConfig.Attention(heads, kvHeads, headDim, rope, swaWindow, qkvBias, outBias, qkNorm, eps));
+      mixers.put(
+          "attention",
+          new MixerConfig.Attention(
+              heads, kvHeads, headDim, rope, 0, qkvBias, outBias, qkNorm, eps));
+      mixers.put(
+          "swa",
+          new MixerConfig.Attention(
+              heads, kvHeads, headDim, rope, swaWindow, qkvBias, outBias, qkNorm, eps));
       weights.put("attention", prefix + "self_attn.");
       weights.put("swa", prefix + "self_attn.");
-      layers.add(new LayerConfig(mixers, weights, mainIsWindowed ? "swa" : "attention", prefix, intermediate, eps));
+      layers.add(
+          new LayerConfig(
+              mixers, weights, mainIsWindowed ? "swa" : "attention", prefix, intermediate, eps));
     }
     return layers;
   }
@@ -312,7 +344,10 @@ public final class ConfigParser {
               scaling.path("low_freq_factor").asDouble(1.0),
               scaling.path("high_freq_factor").asDouble(4.0),
               scaling.path("original_max_position_embeddings").asInt(8192));
-      default -> throw error("rope_scaling.rope_type", "unsupported rope scaling '" + type + "', expected 'default' or 'llama3'");
+      default ->
+          throw error(
+              "rope_scaling.rope_type",
+              "unsupported rope scaling '" + type + "', expected 'default' or 'llama3'");
     };
   }
 
@@ -342,12 +377,8 @@ public final class ConfigParser {
     return child.asText();
   }
 
-  private double optDouble(JsonNode root, String path, String field, double fallback, JsonNode parent, String child) {
-    JsonNode holder = parent == null ? null : parent.get(child);
-    if (holder == null || !holder.has(field)) {
-      return fallback;
-    }
-    return holder.get(field).asDouble(fallback);
+  private static double headEpsilon(JsonNode root) {
+    return root.path("head").path("normalization").path("epsilon").asDouble(1e-5);
   }
 
   private static String join(String path, String field) {

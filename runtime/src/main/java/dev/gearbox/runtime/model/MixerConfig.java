@@ -4,7 +4,10 @@ import dev.gearbox.runtime.placement.MixerKind;
 
 /** The configuration of one sequence mixer at one layer, parsed from a checkpoint's config. */
 public sealed interface MixerConfig
-    permits MixerConfig.Attention, MixerConfig.GatedDeltaNet, MixerConfig.KimiDelta, MixerConfig.Mamba {
+    permits MixerConfig.Attention,
+        MixerConfig.GatedDeltaNet,
+        MixerConfig.KimiDelta,
+        MixerConfig.Mamba {
 
   /** The mixer family. */
   MixerKind kind();
@@ -37,7 +40,12 @@ public sealed interface MixerConfig
 
   /** Gated DeltaNet (Fast-LLM layout: packed {@code in_proj_qkvz}, {@code in_proj_ba}). */
   record GatedDeltaNet(
-      int valueHeads, int keyHeads, int keyHeadDim, int valueHeadDim, int convKernel, double normEps)
+      int valueHeads,
+      int keyHeads,
+      int keyHeadDim,
+      int valueHeadDim,
+      int convKernel,
+      double normEps)
       implements MixerConfig {
     @Override
     public MixerKind kind() {
@@ -46,7 +54,8 @@ public sealed interface MixerConfig
   }
 
   /** Kimi Delta Attention: per-channel decay, low-rank gate projections. */
-  record KimiDelta(int heads, int headDim, int convKernel, double normEps, boolean sigmoidOutputGate)
+  record KimiDelta(
+      int heads, int headDim, int convKernel, double normEps, boolean sigmoidOutputGate)
       implements MixerConfig {
     @Override
     public MixerKind kind() {
@@ -54,7 +63,9 @@ public sealed interface MixerConfig
     }
   }
 
-  /** Mamba-1 in the Mamba-in-Llama variant ({@code d_xb} grouped x/B, optional repeat before conv). */
+  /**
+   * Mamba-1 in the Mamba-in-Llama variant ({@code d_xb} grouped x/B, optional repeat before conv).
+   */
   record Mamba(
       int dInner,
       int dState,

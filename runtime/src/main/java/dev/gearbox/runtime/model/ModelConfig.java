@@ -3,8 +3,8 @@ package dev.gearbox.runtime.model;
 import java.util.List;
 
 /**
- * What other modules need to know about a checkpoint without running it: sizes, token ids and
- * the per-layer mixer menu.
+ * What other modules need to know about a checkpoint without running it: sizes, token ids and the
+ * per-layer mixer menu.
  *
  * @param modelType {@code model_type} from config.json
  * @param hiddenSize width of the residual stream

@@ -21,7 +21,8 @@ public final class PlacementResolver {
    * @param layers the checkpoint's layers
    * @param layout the exact state bytes the backend keeps for (layer, mixer name)
    */
-  public PlacementResolver(List<LayerConfig> layers, BiFunction<Integer, String, LayerState> layout) {
+  public PlacementResolver(
+      List<LayerConfig> layers, BiFunction<Integer, String, LayerState> layout) {
     this.layers = List.copyOf(layers);
     this.layout = layout;
   }

@@ -30,7 +30,8 @@ class SafetensorsFileTest {
   /** A file with a hand-written header and {@code dataBytes} zero bytes of data. */
   private Path rawFile(String name, String header, int dataBytes) throws IOException {
     byte[] json = header.getBytes(StandardCharsets.UTF_8);
-    ByteBuffer buffer = ByteBuffer.allocate(8 + json.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer buffer =
+        ByteBuffer.allocate(8 + json.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
     buffer.putLong(json.length).put(json);
     Path path = dir.resolve(name);
     Files.write(path, buffer.array());
@@ -80,7 +81,8 @@ class SafetensorsFileTest {
     Path path = dir.resolve("tiny.safetensors");
     Files.write(path, new byte[] {1, 2, 3});
     var error = assertThrows(CheckpointException.class, () -> SafetensorsFile.open(path));
-    assertEquals(path + ": truncated safetensors file: 3 bytes, expected at least 8", error.getMessage());
+    assertEquals(
+        path + ": truncated safetensors file: 3 bytes, expected at least 8", error.getMessage());
   }
 
   @Test
@@ -90,7 +92,9 @@ class SafetensorsFileTest {
     buffer.putLong(1000).put("{}      ".getBytes(StandardCharsets.UTF_8));
     Files.write(path, buffer.array());
     var error = assertThrows(CheckpointException.class, () -> SafetensorsFile.open(path));
-    assertTrue(error.getMessage().contains("header length 1000 is beyond the file size 16"), error.getMessage());
+    assertTrue(
+        error.getMessage().contains("header length 1000 is beyond the file size 16"),
+        error.getMessage());
   }
 
   @Test
@@ -108,7 +112,8 @@ class SafetensorsFileTest {
     String header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}";
     Path path = rawFile("size.safetensors", header, 8);
     var error = assertThrows(CheckpointException.class, () -> SafetensorsFile.open(path));
-    assertEquals(path + ": tensor 'w' spans 8 bytes but shape [3] of F32 needs 12", error.getMessage());
+    assertEquals(
+        path + ": tensor 'w' spans 8 bytes but shape [3] of F32 needs 12", error.getMessage());
   }
 
   @Test
@@ -116,7 +121,9 @@ class SafetensorsFileTest {
     String header = "{\"w\":{\"dtype\":\"F8_E4M3\",\"shape\":[2],\"data_offsets\":[0,2]}}";
     Path path = rawFile("dtype.safetensors", header, 2);
     var error = assertThrows(CheckpointException.class, () -> SafetensorsFile.open(path));
-    assertTrue(error.getMessage().startsWith(path + ": tensor 'w' has unknown dtype 'F8_E4M3'"), error.getMessage());
+    assertTrue(
+        error.getMessage().startsWith(path + ": tensor 'w' has unknown dtype 'F8_E4M3'"),
+        error.getMessage());
   }
 
   @Test
@@ -127,14 +134,19 @@ class SafetensorsFileTest {
       assertTrue(missing.getMessage().contains("missing tensor 'c'"), missing.getMessage());
       var shape = assertThrows(CheckpointException.class, () -> store.floats("a", 3, 2));
       assertEquals(
-          dir.resolve("ok.safetensors") + ": tensor 'a' has shape [2, 3], expected [3, 2]", shape.getMessage());
+          dir.resolve("ok.safetensors") + ": tensor 'a' has shape [2, 3], expected [3, 2]",
+          shape.getMessage());
     }
   }
 
   @Test
   void shardedCheckpointResolvesThroughTheIndex() throws IOException {
-    new SafetensorsWriter().add("a", new long[] {2}, new float[] {1, 2}).write(dir.resolve("s1.safetensors"));
-    new SafetensorsWriter().add("b", new long[] {1}, new float[] {3}).write(dir.resolve("s2.safetensors"));
+    new SafetensorsWriter()
+        .add("a", new long[] {2}, new float[] {1, 2})
+        .write(dir.resolve("s1.safetensors"));
+    new SafetensorsWriter()
+        .add("b", new long[] {1}, new float[] {3})
+        .write(dir.resolve("s2.safetensors"));
     Files.writeString(
         dir.resolve("model.safetensors.index.json"),
         "{\"metadata\":{},\"weight_map\":{\"a\":\"s1.safetensors\",\"b\":\"s2.safetensors\"}}");
@@ -145,6 +157,8 @@ class SafetensorsFileTest {
     Files.writeString(
         dir.resolve("model.safetensors.index.json"), "{\"weight_map\":{\"a\":\"s3.safetensors\"}}");
     var error = assertThrows(CheckpointException.class, () -> TensorStore.open(dir));
-    assertTrue(error.getMessage().contains("tensor 'a' maps to missing shard 's3.safetensors'"), error.getMessage());
+    assertTrue(
+        error.getMessage().contains("tensor 'a' maps to missing shard 's3.safetensors'"),
+        error.getMessage());
   }
 }

@@ -68,7 +68,8 @@ class ModelLoadingErrorsTest {
     config.put("model_type", "gpt2");
     save(config);
     var error = assertThrows(CheckpointException.class, () -> Models.loadConfig(dir));
-    assertTrue(error.getMessage().contains("model_type: unknown model type 'gpt2'"), error.getMessage());
+    assertTrue(
+        error.getMessage().contains("model_type: unknown model type 'gpt2'"), error.getMessage());
   }
 
   @Test
@@ -79,7 +80,9 @@ class ModelLoadingErrorsTest {
     save(config);
     var error = assertThrows(CheckpointException.class, () -> Models.loadConfig(dir));
     assertTrue(
-        error.getMessage().endsWith("decoder.block.mixer.mixers.attention.head_size: missing field"),
+        error
+            .getMessage()
+            .endsWith("decoder.block.mixer.mixers.attention.head_size: missing field"),
         error.getMessage());
   }
 
@@ -88,7 +91,9 @@ class ModelLoadingErrorsTest {
     RandomCheckpoint.writeDense(dir, "llama", SPEC, false, 1);
     rewriteWithout("model.layers.1.mlp.up_proj.weight", null);
     var error = assertThrows(CheckpointException.class, () -> Models.load(dir, 1));
-    assertTrue(error.getMessage().contains("missing tensor 'model.layers.1.mlp.up_proj.weight'"), error.getMessage());
+    assertTrue(
+        error.getMessage().contains("missing tensor 'model.layers.1.mlp.up_proj.weight'"),
+        error.getMessage());
   }
 
   @Test
@@ -98,11 +103,14 @@ class ModelLoadingErrorsTest {
     var error = assertThrows(CheckpointException.class, () -> Models.load(dir, 1));
     assertEquals(
         dir.resolve("model.safetensors")
-            + ": tensor 'model.layers.0.self_attn.k_proj.weight' has shape [8, 32], expected [16, 32]",
+            + ": tensor 'model.layers.0.self_attn.k_proj.weight' has shape [8, 32], expected [16,"
+            + " 32]",
         error.getMessage());
   }
 
-  /** Rewrites model.safetensors dropping {@code name}, or replacing it with zeros of {@code shape}. */
+  /**
+   * Rewrites model.safetensors dropping {@code name}, or replacing it with zeros of {@code shape}.
+   */
   private void rewriteWithout(String name, long[] shape) {
     Path file = dir.resolve("model.safetensors");
     SafetensorsWriter writer = new SafetensorsWriter();
@@ -122,16 +130,24 @@ class ModelLoadingErrorsTest {
   void placementOfWrongLengthOrMissingMixerNamesTheLayer() {
     RandomCheckpoint.writeDense(dir, "qwen2", SPEC, false, 1);
     try (LanguageModel model = Models.load(dir, 1)) {
-      var length = assertThrows(IllegalArgumentException.class, () -> model.placement("p", List.of("fa*3")));
-      assertEquals("placement 'p' has 3 layers, expected 2 (the checkpoint's layer count)", length.getMessage());
-      var mixer = assertThrows(IllegalArgumentException.class, () -> model.placement("q", List.of("fa", "gdn")));
+      var length =
+          assertThrows(IllegalArgumentException.class, () -> model.placement("p", List.of("fa*3")));
       assertEquals(
-          "placement 'q': layer 1 has no mixer 'gdn'; it has [attention, swa] (aliases fa, swa, gdn, kda, mamba"
-              + " select by type)",
+          "placement 'p' has 3 layers, expected 2 (the checkpoint's layer count)",
+          length.getMessage());
+      var mixer =
+          assertThrows(
+              IllegalArgumentException.class, () -> model.placement("q", List.of("fa", "gdn")));
+      assertEquals(
+          "placement 'q': layer 1 has no mixer 'gdn'; it has [attention, swa] (aliases fa, swa,"
+              + " gdn, kda, mamba select by type)",
           mixer.getMessage());
-      var foreign = new Placement("x", List.of("attention", "mamba"), model.defaultPlacement().layers());
+      var foreign =
+          new Placement("x", List.of("attention", "mamba"), model.defaultPlacement().layers());
       var state = assertThrows(IllegalArgumentException.class, () -> model.newSequence(foreign));
-      assertEquals("placement 'x': layer 1 has no mixer 'mamba'; it has [attention, swa]", state.getMessage());
+      assertEquals(
+          "placement 'x': layer 1 has no mixer 'mamba'; it has [attention, swa]",
+          state.getMessage());
     }
   }
 

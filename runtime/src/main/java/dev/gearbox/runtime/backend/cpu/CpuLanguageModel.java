@@ -65,7 +65,8 @@ public final class CpuLanguageModel implements LanguageModel {
             ? embedding
             : weights.matrix("lm_head.weight", vocab, hidden);
     this.lmHead = new Linear(head, null, hidden, vocab);
-    this.resolver = new PlacementResolver(config.layers(), (layer, name) -> mixer(layer, name).layout());
+    this.resolver =
+        new PlacementResolver(config.layers(), (layer, name) -> mixer(layer, name).layout());
     this.defaultPlacement = resolver.defaultPlacement("default");
   }
 
@@ -103,7 +104,8 @@ public final class CpuLanguageModel implements LanguageModel {
   private CpuMixer createMixer(MixerConfig mixer, String prefix, Weights weights) {
     return switch (mixer) {
       case MixerConfig.Attention a -> new AttentionMixer(a, hidden, prefix, weights, pool, scratch);
-      case MixerConfig.GatedDeltaNet g -> new GatedDeltaNetMixer(g, hidden, prefix, weights, pool, scratch);
+      case MixerConfig.GatedDeltaNet g ->
+          new GatedDeltaNetMixer(g, hidden, prefix, weights, pool, scratch);
       case MixerConfig.KimiDelta k -> new KimiDeltaMixer(k, hidden, prefix, weights, pool, scratch);
       case MixerConfig.Mamba m -> new MambaMixer(m, hidden, prefix, weights, pool, scratch);
     };
@@ -157,8 +159,12 @@ public final class CpuLanguageModel implements LanguageModel {
   public SequenceState newSequence(Placement placement) {
     if (placement.mixerNames().size() != layers.length) {
       throw new IllegalArgumentException(
-          "placement '" + placement.name() + "' has " + placement.mixerNames().size()
-              + " layers, expected " + layers.length);
+          "placement '"
+              + placement.name()
+              + "' has "
+              + placement.mixerNames().size()
+              + " layers, expected "
+              + layers.length);
     }
     int[] index = new int[layers.length];
     MixerState[] states = new MixerState[layers.length];
@@ -167,29 +173,74 @@ public final class CpuLanguageModel implements LanguageModel {
       index[l] = layers[l].mixerNames.indexOf(name);
       if (index[l] < 0) {
         throw new IllegalArgumentException(
-            "placement '" + placement.name() + "': layer " + l + " has no mixer '" + name
-                + "'; it has " + layers[l].mixerNames);
+            "placement '"
+                + placement.name()
+                + "': layer "
+                + l
+                + " has no mixer '"
+                + name
+                + "'; it has "
+                + layers[l].mixerNames);
       }
       states[l] = layers[l].mixers[index[l]].newState();
     }
     return new CpuSequence(this, placement, index, states);
   }
 
+  /**
+   * An independent copy of {@code sequence} (same placement, same tokens so far), e.g. to serve
+   * several continuations of one prompt without prefilling it again.
+   */
+  public SequenceState fork(SequenceState sequence) {
+    CpuSequence seq = own(sequence, 0);
+    MixerState[] states = new MixerState[seq.states.length];
+    for (int l = 0; l < states.length; l++) {
+      states[l] = seq.states[l].copy();
+    }
+    CpuSequence copy = new CpuSequence(this, seq.placement, seq.mixerIndex.clone(), states);
+    copy.length = seq.length;
+    return copy;
+  }
+
+  /** Bytes of weights one decode step of {@code placement} reads (embedding rows aside). */
+  public long weightBytesPerStep(Placement placement) {
+    long bytes = lmHead.weightBytes() + 4L * finalNorm.length;
+    for (int l = 0; l < layers.length; l++) {
+      CpuLayer layer = layers[l];
+      bytes += mixer(l, placement.mixerNames().get(l)).weightBytes();
+      bytes += layer.gate.weightBytes() + layer.up.weightBytes() + layer.down.weightBytes();
+      bytes += 8L * hidden;
+    }
+    return bytes;
+  }
+
   @Override
   public synchronized void prefill(
-      SequenceState sequence, int[] tokens, int offset, int length, float[] logits, boolean allPositions) {
+      SequenceState sequence,
+      int[] tokens,
+      int offset,
+      int length,
+      float[] logits,
+      boolean allPositions) {
     CpuSequence seq = own(sequence, 0);
     if (length <= 0) {
       throw new IllegalArgumentException("prefill needs at least one token, got length " + length);
     }
     if (offset < 0 || offset + length > tokens.length) {
       throw new IllegalArgumentException(
-          "prefill range [" + offset + ", " + (offset + length) + ") is outside tokens[" + tokens.length + "]");
+          "prefill range ["
+              + offset
+              + ", "
+              + (offset + length)
+              + ") is outside tokens["
+              + tokens.length
+              + "]");
     }
     checkRoom(seq, length);
     int needed = allPositions ? length * vocab : vocab;
     if (logits.length < needed) {
-      throw new IllegalArgumentException("logits has " + logits.length + " floats, expected at least " + needed);
+      throw new IllegalArgumentException(
+          "logits has " + logits.length + " floats, expected at least " + needed);
     }
     for (int start = 0; start < length; start += PREFILL_CHUNK) {
       int rows = Math.min(PREFILL_CHUNK, length - start);
@@ -214,12 +265,29 @@ public final class CpuLanguageModel implements LanguageModel {
   }
 
   @Override
-  public synchronized void decode(SequenceState[] sequences, int[] tokens, int count, float[][] logits) {
+  public synchronized void decode(
+      SequenceState[] sequences, int[] tokens, int count, float[][] logits) {
     if (count <= 0) {
       return;
     }
+    if (sequences.length < count || tokens.length < count || logits.length < count) {
+      throw new IllegalArgumentException(
+          "decode of "
+              + count
+              + " rows got "
+              + sequences.length
+              + " sequences, "
+              + tokens.length
+              + " tokens and "
+              + logits.length
+              + " logits rows");
+    }
     ensureRows(count);
     for (int r = 0; r < count; r++) {
+      if (logits[r].length < vocab) {
+        throw new IllegalArgumentException(
+            "logits row " + r + " has " + logits[r].length + " floats, expected " + vocab);
+      }
       CpuSequence seq = own(sequences[r], r);
       checkRoom(seq, 1);
       for (int q = 0; q < r; q++) {
@@ -243,7 +311,8 @@ public final class CpuLanguageModel implements LanguageModel {
 
   private CpuSequence own(SequenceState state, int row) {
     if (!(state instanceof CpuSequence seq) || seq.model != this) {
-      throw new IllegalArgumentException("sequence at row " + row + " was not created by this model");
+      throw new IllegalArgumentException(
+          "sequence at row " + row + " was not created by this model");
     }
     if (seq.released) {
       throw new IllegalStateException("sequence at row " + row + " was released");
@@ -254,7 +323,11 @@ public final class CpuLanguageModel implements LanguageModel {
   private void checkRoom(CpuSequence seq, int tokens) {
     if ((long) seq.length + tokens > maxContextLength()) {
       throw new IllegalArgumentException(
-          "sequence of " + seq.length + " tokens cannot take " + tokens + " more: max context is "
+          "sequence of "
+              + seq.length
+              + " tokens cannot take "
+              + tokens
+              + " more: max context is "
               + maxContextLength());
     }
   }
@@ -265,7 +338,13 @@ public final class CpuLanguageModel implements LanguageModel {
       int token = tokens[offset + r];
       if (token < 0 || token >= vocab) {
         throw new IllegalArgumentException(
-            "token " + token + " at index " + (offset + r) + " is outside the vocabulary [0, " + vocab + ")");
+            "token "
+                + token
+                + " at index "
+                + (offset + r)
+                + " is outside the vocabulary [0, "
+                + vocab
+                + ")");
       }
       System.arraycopy(embedding, token * hidden, h, r * hidden, hidden);
     }

@@ -13,8 +13,15 @@ final class CpuLayer {
   final Linear up;
   final Linear down;
 
-  CpuLayer(List<String> mixerNames, CpuMixer[] mixers, float[] inputNorm, float[] postNorm, float normEps,
-      Linear gate, Linear up, Linear down) {
+  CpuLayer(
+      List<String> mixerNames,
+      CpuMixer[] mixers,
+      float[] inputNorm,
+      float[] postNorm,
+      float normEps,
+      Linear gate,
+      Linear up,
+      Linear down) {
     this.mixerNames = mixerNames;
     this.mixers = mixers;
     this.inputNorm = inputNorm;

@@ -14,6 +14,9 @@ interface CpuMixer {
   /** The bytes one sequence's state takes, as the placement reports them. */
   LayerState layout();
 
+  /** Bytes of weights one step over any number of rows reads. */
+  long weightBytes();
+
   /** Fresh, empty state for one sequence. */
   MixerState newState();
 

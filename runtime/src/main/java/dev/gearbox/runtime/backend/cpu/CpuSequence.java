@@ -7,8 +7,10 @@ import dev.gearbox.runtime.placement.Placement;
 final class CpuSequence implements SequenceState {
   final CpuLanguageModel model;
   final Placement placement;
+
   /** Index into the layer's mixer list, per layer. */
   final int[] mixerIndex;
+
   final MixerState[] states;
   int length;
   boolean released;

@@ -33,16 +33,27 @@ final class GatedDeltaNetMixer implements CpuMixer {
   private final WorkerPool pool;
   private final Scratch scratch;
 
-  GatedDeltaNetMixer(MixerConfig.GatedDeltaNet config, int hidden, String prefix, Weights weights, WorkerPool pool, Scratch scratch) {
+  GatedDeltaNetMixer(
+      MixerConfig.GatedDeltaNet config,
+      int hidden,
+      String prefix,
+      Weights weights,
+      WorkerPool pool,
+      Scratch scratch) {
     this.config = config;
     this.keyDim = config.keyHeads() * config.keyHeadDim();
     this.valueDim = config.valueHeads() * config.valueHeadDim();
     this.convDim = 2 * keyDim + valueDim;
     if (config.valueHeads() % config.keyHeads() != 0) {
       throw new IllegalArgumentException(
-          prefix + ": value_heads " + config.valueHeads() + " is not a multiple of key_heads " + config.keyHeads());
+          prefix
+              + ": value_heads "
+              + config.valueHeads()
+              + " is not a multiple of key_heads "
+              + config.keyHeads());
     }
-    this.qkvzProj = weights.linear(prefix + "in_proj_qkvz", hidden, 2 * keyDim + 2 * valueDim, false);
+    this.qkvzProj =
+        weights.linear(prefix + "in_proj_qkvz", hidden, 2 * keyDim + 2 * valueDim, false);
     this.baProj = weights.linear(prefix + "in_proj_ba", hidden, 2 * config.valueHeads(), false);
     this.outProj = weights.linear(prefix + "out_proj", valueDim, hidden, false);
     this.convWeight = weights.conv(prefix + "convolution.weight", convDim, config.convKernel());
@@ -55,7 +66,8 @@ final class GatedDeltaNetMixer implements CpuMixer {
 
   @Override
   public LayerState layout() {
-    return new LayerState(config.kind(), 0, 0, (long) (recurrentFloats() + convFloats()) * Float.BYTES);
+    return new LayerState(
+        config.kind(), 0, 0, (long) (recurrentFloats() + convFloats()) * Float.BYTES);
   }
 
   private int recurrentFloats() {
@@ -64,6 +76,14 @@ final class GatedDeltaNetMixer implements CpuMixer {
 
   private int convFloats() {
     return convDim * (config.convKernel() - 1);
+  }
+
+  @Override
+  public long weightBytes() {
+    return qkvzProj.weightBytes()
+        + baProj.weightBytes()
+        + outProj.weightBytes()
+        + 4L * (convWeight.length + dtBias.length + aLog.length + normWeight.length);
   }
 
   @Override
@@ -90,7 +110,8 @@ final class GatedDeltaNetMixer implements CpuMixer {
     for (int r = 0; r < rows; r++) {
       RecurrentState state = (RecurrentState) states[r];
       int row = r * qkvzDim;
-      Ops.causalConvStep(qkvz, row, state.conv, 0, convWeight, null, convDim, config.convKernel(), mixed, 0);
+      Ops.causalConvStep(
+          qkvz, row, state.conv, 0, convWeight, null, convDim, config.convKernel(), mixed, 0);
       for (int kh = 0; kh < config.keyHeads(); kh++) {
         Ops.l2Normalize(mixed, kh * dk, dk);
         Ops.l2Normalize(mixed, keyDim + kh * dk, dk);
@@ -104,36 +125,21 @@ final class GatedDeltaNetMixer implements CpuMixer {
         float alpha = ba[r * 2 * valueHeads + valueHeads + h];
         float decay = (float) Math.exp(-Math.exp(aLog[h]) * Ops.softplus(alpha + dtBias[h]));
         int sOff = h * dk * dv;
-        for (int i = 0; i < dk * dv; i++) {
-          s[sOff + i] *= decay;
-        }
+        Ops.scale(s, sOff, decay, dk * dv);
         // u = beta * (v - S^T k)
-        for (int j = 0; j < dv; j++) {
-          ku[j] = 0f;
-        }
+        java.util.Arrays.fill(ku, 0, dv, 0f);
         for (int i = 0; i < dk; i++) {
-          float ki = mixed[kOff + i];
-          int rowOff = sOff + i * dv;
-          for (int j = 0; j < dv; j++) {
-            ku[j] += ki * s[rowOff + j];
-          }
+          Ops.axpy(ku, 0, mixed[kOff + i], s, sOff + i * dv, dv);
         }
         for (int j = 0; j < dv; j++) {
           ku[j] = beta * (mixed[vOff + j] - ku[j]);
         }
+        // S += k u^T, then o = S^T q (with the updated S)
         int oOff = r * valueDim + h * dv;
-        for (int j = 0; j < dv; j++) {
-          core[oOff + j] = 0f;
-        }
+        java.util.Arrays.fill(core, oOff, oOff + dv, 0f);
         for (int i = 0; i < dk; i++) {
-          float ki = mixed[kOff + i];
-          float qi = mixed[qOff + i] * queryScale;
-          int rowOff = sOff + i * dv;
-          for (int j = 0; j < dv; j++) {
-            float updated = s[rowOff + j] + ki * ku[j];
-            s[rowOff + j] = updated;
-            core[oOff + j] += qi * updated;
-          }
+          Ops.axpy(s, sOff + i * dv, mixed[kOff + i], ku, 0, dv);
+          Ops.axpy(core, oOff, mixed[qOff + i] * queryScale, s, sOff + i * dv, dv);
         }
         // Gated RMSNorm: norm(o) * weight * silu(z)
         Ops.rmsNorm(core, oOff, normWeight, eps, core, oOff, dv);

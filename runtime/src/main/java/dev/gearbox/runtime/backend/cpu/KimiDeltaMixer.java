@@ -43,7 +43,13 @@ final class KimiDeltaMixer implements CpuMixer {
   private final WorkerPool pool;
   private final Scratch scratch;
 
-  KimiDeltaMixer(MixerConfig.KimiDelta config, int hidden, String prefix, Weights weights, WorkerPool pool, Scratch scratch) {
+  KimiDeltaMixer(
+      MixerConfig.KimiDelta config,
+      int hidden,
+      String prefix,
+      Weights weights,
+      WorkerPool pool,
+      Scratch scratch) {
     this.config = config;
     int hd = config.headDim();
     this.proj = config.heads() * hd;
@@ -76,7 +82,30 @@ final class KimiDeltaMixer implements CpuMixer {
 
   @Override
   public LayerState layout() {
-    return new LayerState(config.kind(), 0, 0, (long) (recurrentFloats() + convFloats()) * Float.BYTES);
+    return new LayerState(
+        config.kind(), 0, 0, (long) (recurrentFloats() + convFloats()) * Float.BYTES);
+  }
+
+  @Override
+  public long weightBytes() {
+    long linear =
+        qProj.weightBytes()
+            + kProj.weightBytes()
+            + vProj.weightBytes()
+            + fA.weightBytes()
+            + fB.weightBytes()
+            + gA.weightBytes()
+            + gB.weightBytes()
+            + betaProj.weightBytes()
+            + oProj.weightBytes();
+    return linear
+        + 4L
+            * (qConv.length
+                + kConv.length
+                + vConv.length
+                + aLog.length
+                + dtBias.length
+                + normWeight.length);
   }
 
   @Override
@@ -125,37 +154,19 @@ final class KimiDeltaMixer implements CpuMixer {
         int sOff = h * hd * hd;
         for (int i = 0; i < hd; i++) {
           float g = -a * Ops.softplus(decay[off + i] + dtBias[h * hd + i]);
-          float factor = (float) Math.exp(g);
-          int rowOff = sOff + i * hd;
-          for (int j = 0; j < hd; j++) {
-            s[rowOff + j] *= factor;
-          }
+          Ops.scale(s, sOff + i * hd, (float) Math.exp(g), hd);
         }
-        for (int j = 0; j < hd; j++) {
-          ku[j] = 0f;
-        }
+        java.util.Arrays.fill(ku, 0, hd, 0f);
         for (int i = 0; i < hd; i++) {
-          float ki = k[off + i];
-          int rowOff = sOff + i * hd;
-          for (int j = 0; j < hd; j++) {
-            ku[j] += ki * s[rowOff + j];
-          }
+          Ops.axpy(ku, 0, k[off + i], s, sOff + i * hd, hd);
         }
         for (int j = 0; j < hd; j++) {
           ku[j] = b * (v[off + j] - ku[j]);
         }
-        for (int j = 0; j < hd; j++) {
-          core[off + j] = 0f;
-        }
+        java.util.Arrays.fill(core, off, off + hd, 0f);
         for (int i = 0; i < hd; i++) {
-          float ki = k[off + i];
-          float qi = q[off + i] * queryScale;
-          int rowOff = sOff + i * hd;
-          for (int j = 0; j < hd; j++) {
-            float updated = s[rowOff + j] + ki * ku[j];
-            s[rowOff + j] = updated;
-            core[off + j] += qi * updated;
-          }
+          Ops.axpy(s, sOff + i * hd, k[off + i], ku, 0, hd);
+          Ops.axpy(core, off, q[off + i] * queryScale, s, sOff + i * hd, hd);
         }
         Ops.rmsNorm(core, off, normWeight, eps, core, off, hd);
         for (int j = 0; j < hd; j++) {

@@ -4,6 +4,9 @@ package dev.gearbox.runtime.backend.cpu;
  * Keys and values of one attention layer for one sequence, in fixed blocks of {@link #BLOCK}
  * tokens: growing without bound for full attention, a ring of {@code window} slots for sliding
  * window attention. Layout per token: [kvHeads * headDim], fp32.
+ *
+ * <p>{@link #bytes} reports the tokens held (what {@code LayerState} accounts); the allocation
+ * rounds that up to whole blocks, at most {@code BLOCK - 1} tokens more per layer.
  */
 final class KvCache implements MixerState {
   static final int BLOCK = 16;
@@ -57,6 +60,20 @@ final class KvCache implements MixerState {
   public long bytes(int length) {
     long tokens = window > 0 ? Math.min(length, window) : length;
     return tokens * kvDim * 2L * Float.BYTES;
+  }
+
+  @Override
+  public MixerState copy() {
+    KvCache copy = new KvCache(kvDim, window);
+    copy.keys = new float[keys.length][];
+    copy.values = new float[values.length][];
+    for (int b = 0; b < keys.length; b++) {
+      if (keys[b] != null) {
+        copy.keys[b] = keys[b].clone();
+        copy.values[b] = values[b].clone();
+      }
+    }
+    return copy;
   }
 
   @Override

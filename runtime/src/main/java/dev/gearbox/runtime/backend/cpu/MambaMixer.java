@@ -38,14 +38,26 @@ final class MambaMixer implements CpuMixer {
   private final WorkerPool pool;
   private final Scratch scratch;
 
-  MambaMixer(MixerConfig.Mamba config, int hidden, String prefix, Weights weights, WorkerPool pool, Scratch scratch) {
+  MambaMixer(
+      MixerConfig.Mamba config,
+      int hidden,
+      String prefix,
+      Weights weights,
+      WorkerPool pool,
+      Scratch scratch) {
     this.config = config;
     this.dInner = config.dInner();
     this.dState = config.dState();
     this.dXb = config.dXb() > 0 ? config.dXb() : hidden;
     if (dInner % dState != 0 || dXb % dState != 0 || (dInner / dState) % (dXb / dState) != 0) {
       throw new IllegalArgumentException(
-          prefix + ": d_inner " + dInner + " and d_xb " + dXb + " must be multiples of d_state " + dState
+          prefix
+              + ": d_inner "
+              + dInner
+              + " and d_xb "
+              + dXb
+              + " must be multiples of d_state "
+              + dState
               + " with d_inner/d_xb integral");
     }
     this.repeatGroup = (dInner / dState) / (dXb / dState);
@@ -74,7 +86,17 @@ final class MambaMixer implements CpuMixer {
 
   @Override
   public LayerState layout() {
-    return new LayerState(config.kind(), 0, 0, (long) (dInner * dState + convFloats()) * Float.BYTES);
+    return new LayerState(
+        config.kind(), 0, 0, (long) (dInner * dState + convFloats()) * Float.BYTES);
+  }
+
+  @Override
+  public long weightBytes() {
+    return inProj.weightBytes()
+        + dtInProj.weightBytes()
+        + dtProj.weightBytes()
+        + outProj.weightBytes()
+        + 4L * (convWeight.length + (convBias == null ? 0 : convBias.length) + a.length + d.length);
   }
 
   @Override
@@ -109,9 +131,11 @@ final class MambaMixer implements CpuMixer {
         for (int c = 0; c < dInner; c++) {
           repeated[c] = zxbc[xOff + sourceChannel(c)];
         }
-        Ops.causalConvStep(repeated, 0, state.conv, 0, convWeight, convBias, dInner, config.dConv(), u, 0);
+        Ops.causalConvStep(
+            repeated, 0, state.conv, 0, convWeight, convBias, dInner, config.dConv(), u, 0);
       } else {
-        Ops.causalConvStep(zxbc, xOff, state.conv, 0, convWeight, convBias, dXb, config.dConv(), repeated, 0);
+        Ops.causalConvStep(
+            zxbc, xOff, state.conv, 0, convWeight, convBias, dXb, config.dConv(), repeated, 0);
         for (int c = 0; c < dInner; c++) {
           u[c] = repeated[sourceChannel(c)];
         }
@@ -124,12 +148,7 @@ final class MambaMixer implements CpuMixer {
         int bBase = bOff + (head / repeatGroup) * dState;
         int cBase = cOff + head * dState;
         int hOff = c * dState;
-        float acc = 0;
-        for (int n = 0; n < dState; n++) {
-          float next = (float) Math.exp(delta * a[hOff + n]) * h[hOff + n] + delta * zxbc[bBase + n] * uc;
-          h[hOff + n] = next;
-          acc += next * zxbc[cBase + n];
-        }
+        float acc = Ops.ssmStep(h, hOff, a, delta, zxbc, bBase, delta * uc, zxbc, cBase, dState);
         acc += d[c] * uc;
         y[r * dInner + c] = acc * Ops.silu(zxbc[row + c]);
       }

@@ -5,6 +5,9 @@ interface MixerState {
   /** Bytes held now for a sequence of {@code length} tokens. */
   long bytes(int length);
 
+  /** An independent copy (forking a sequence that shares a prefix). */
+  MixerState copy();
+
   /** Drops the buffers. */
   void release();
 }

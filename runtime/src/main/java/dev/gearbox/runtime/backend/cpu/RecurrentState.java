@@ -19,6 +19,14 @@ final class RecurrentState implements MixerState {
   }
 
   @Override
+  public MixerState copy() {
+    RecurrentState copy = new RecurrentState(0, 0);
+    copy.recurrent = recurrent.clone();
+    copy.conv = conv.clone();
+    return copy;
+  }
+
+  @Override
   public void release() {
     recurrent = new float[0];
     conv = new float[0];

@@ -17,7 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Dense Llama/Qwen checkpoints: every layer is attention and may also run windowed, same weights. */
+/**
+ * Dense Llama/Qwen checkpoints: every layer is attention and may also run windowed, same weights.
+ */
 class DenseCheckpointTest {
   private static final int WINDOW = 6;
   private static final RandomCheckpoint.Spec SPEC =
@@ -45,9 +47,14 @@ class DenseCheckpointTest {
           diff = Math.max(diff, Math.abs(a[p * vocab + v] - b[p * vocab + v]));
         }
         if (p < WINDOW) {
-          assertEquals(0f, diff, modelType + ": position " + p + " sees at most the window, logits must agree");
+          assertEquals(
+              0f,
+              diff,
+              modelType + ": position " + p + " sees at most the window, logits must agree");
         } else {
-          assertTrue(diff > 1e-4, modelType + ": position " + p + " is past the window, logits must differ");
+          assertTrue(
+              diff > 1e-4,
+              modelType + ": position " + p + " is past the window, logits must differ");
         }
       }
     }
@@ -84,6 +91,10 @@ class DenseCheckpointTest {
     assertEquals(1, config.bosTokenId());
     assertEquals(List.of(2), config.eosTokenIds());
     assertEquals(List.of("attention", "swa"), config.layers().get(0).mixerNames());
-    assertEquals(WINDOW, ((dev.gearbox.runtime.model.MixerConfig.Attention) config.layers().get(0).mixers().get("swa")).window());
+    assertEquals(
+        WINDOW,
+        ((dev.gearbox.runtime.model.MixerConfig.Attention)
+                config.layers().get(0).mixers().get("swa"))
+            .window());
   }
 }

@@ -11,7 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Reference outputs in the layout of {@code shared/golden/apriel2-tiny}, read from system property gearbox.golden.dir. */
+/**
+ * Reference outputs in the layout of {@code shared/golden/apriel2-tiny}, read from system property
+ * gearbox.golden.dir.
+ */
 final class GoldenData {
   final Path dir;
   final JsonNode json;
@@ -25,11 +28,14 @@ final class GoldenData {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    json.get("placements").fields().forEachRemaining(e -> {
-      List<String> names = new ArrayList<>();
-      e.getValue().forEach(n -> names.add(n.asText()));
-      placements.put(e.getKey(), names);
-    });
+    json.get("placements")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              List<String> names = new ArrayList<>();
+              e.getValue().forEach(n -> names.add(n.asText()));
+              placements.put(e.getKey(), names);
+            });
     try (SafetensorsFile file = SafetensorsFile.open(dir.resolve("golden.safetensors"))) {
       long[] ids = file.longs("prompt_ids");
       prompt = new int[ids.length];

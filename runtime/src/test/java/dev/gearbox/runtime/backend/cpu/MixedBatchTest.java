@@ -11,7 +11,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Batched decode over mixed placements and chunked prefill agree with their one-at-a-time forms. */
+/**
+ * Batched decode over mixed placements and chunked prefill agree with their one-at-a-time forms.
+ */
 class MixedBatchTest {
   private static GoldenData golden;
   private static LanguageModel model;
@@ -38,7 +40,8 @@ class MixedBatchTest {
     float[] scratch = new float[vocab];
     for (int r = 0; r < rows; r++) {
       var placement = model.placement(names.get(r), golden.placements.get(names.get(r)));
-      // Different prompt lengths per row, some past the SWA window, so positions differ in the batch.
+      // Different prompt lengths per row, some past the SWA window, so positions differ in the
+      // batch.
       int length = 5 + 3 * r;
       batched[r] = model.newSequence(placement);
       alone[r] = model.newSequence(placement);
@@ -52,7 +55,8 @@ class MixedBatchTest {
       model.decode(batched, tokens, rows, batchLogits);
       for (int r = 0; r < rows; r++) {
         model.decode(new SequenceState[] {alone[r]}, new int[] {tokens[r]}, 1, single);
-        GoldenLogitsTest.assertClose(single[0], batchLogits[r], names.get(r) + " row " + r + " step " + step);
+        GoldenLogitsTest.assertClose(
+            single[0], batchLogits[r], names.get(r) + " row " + r + " step " + step);
         assertEquals(alone[r].length(), batched[r].length());
         tokens[r] = GoldenLogitsTest.argmax(batchLogits[r]);
       }
@@ -98,15 +102,42 @@ class MixedBatchTest {
   }
 
   @Test
+  void forkContinuesIndependentlyFromTheSamePrefix() {
+    CpuLanguageModel cpu = (CpuLanguageModel) model;
+    int vocab = model.vocabSize();
+    for (var entry : golden.placements.entrySet()) {
+      SequenceState original = model.newSequence(model.placement(entry.getKey(), entry.getValue()));
+      float[] logits = new float[vocab];
+      model.prefill(original, golden.prompt, 0, 20, logits, false);
+      SequenceState copy = cpu.fork(original);
+      float[][] a = new float[1][vocab];
+      float[][] b = new float[1][vocab];
+      // Feed the copy a different token first: the original must not notice.
+      model.decode(new SequenceState[] {copy}, new int[] {7}, 1, b);
+      SequenceState again = cpu.fork(original);
+      model.decode(new SequenceState[] {original}, new int[] {golden.prompt[20]}, 1, a);
+      model.decode(new SequenceState[] {again}, new int[] {golden.prompt[20]}, 1, b);
+      GoldenLogitsTest.assertClose(a[0], b[0], entry.getKey() + " fork");
+      assertEquals(21, again.length());
+      assertEquals(original.stateBytes(), again.stateBytes());
+    }
+  }
+
+  @Test
   void releasedOrForeignSequencesAreRejected() {
     SequenceState seq = model.newSequence(model.defaultPlacement());
     seq.release();
     float[] logits = new float[model.vocabSize()];
-    var error = assertThrows(IllegalStateException.class, () -> model.prefill(seq, golden.prompt, 0, 3, logits, false));
+    var error =
+        assertThrows(
+            IllegalStateException.class,
+            () -> model.prefill(seq, golden.prompt, 0, 3, logits, false));
     assertEquals("sequence at row 0 was released", error.getMessage());
     SequenceState fresh = model.newSequence(model.defaultPlacement());
-    var badToken = assertThrows(
-        IllegalArgumentException.class, () -> model.prefill(fresh, new int[] {1, 999}, 0, 2, logits, false));
+    var badToken =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> model.prefill(fresh, new int[] {1, 999}, 0, 2, logits, false));
     assertEquals("token 999 at index 1 is outside the vocabulary [0, 256)", badToken.getMessage());
   }
 }
