@@ -151,34 +151,49 @@ public final class Router implements AutoCloseable {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       RuntimeView view = new RuntimeView(runtime);
       ActiveConfig active = config;
-      SloTracker slo = new SloTracker(registry, () -> active.get().slo(), sloWindow, System::nanoTime);
+      SloTracker slo =
+          new SloTracker(registry, () -> active.get().slo(), sloWindow, System::nanoTime);
       RouterServices services =
           new RouterServices(
-              active, runtime, view, codec, new ClientLimiter(), slo, registry, modelName, new RequestGate());
+              active,
+              runtime,
+              view,
+              codec,
+              new ClientLimiter(),
+              slo,
+              registry,
+              modelName,
+              new RequestGate());
       Gauge.builder("gearbox_router_requests_in_flight", services.gate(), RequestGate::inFlight)
           .description("completion requests admitted and not yet answered")
           .register(registry);
       Gauge.builder("gearbox_router_kv_utilization", view, v -> v.load().kvUtilization())
           .description("runtime KV/state pool utilisation as last polled")
           .register(registry);
-      Gauge.builder("gearbox_router_runtime_ready", view, v -> v.load().ready() ? 1 : 0).register(registry);
-      FunctionCounter.builder("gearbox_router_config_reloads", active, ActiveConfig::reloads).register(registry);
-      FunctionCounter.builder("gearbox_router_config_rejections", active, ActiveConfig::rejections).register(registry);
+      Gauge.builder("gearbox_router_runtime_ready", view, v -> v.load().ready() ? 1 : 0)
+          .register(registry);
+      FunctionCounter.builder("gearbox_router_config_reloads", active, ActiveConfig::reloads)
+          .register(registry);
+      FunctionCounter.builder("gearbox_router_config_rejections", active, ActiveConfig::rejections)
+          .register(registry);
       view.refresh();
       view.start(pollInterval);
       active.watch(configPollInterval);
       Vertx vertx = Vertx.vertx();
       HttpServer server =
-          vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(false));
+          vertx.createHttpServer(
+              new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(false));
       server.requestHandler(new HttpFront(services));
       try {
         server.listen().await(30, TimeUnit.SECONDS);
       } catch (java.util.concurrent.TimeoutException e) {
         vertx.close();
-        throw new IllegalStateException("router could not bind " + host + ":" + port + " within 30s", e);
+        throw new IllegalStateException(
+            "router could not bind " + host + ":" + port + " within 30s", e);
       } catch (RuntimeException e) {
         vertx.close();
-        throw new IllegalStateException("router could not bind " + host + ":" + port + ": " + e.getMessage(), e);
+        throw new IllegalStateException(
+            "router could not bind " + host + ":" + port + ": " + e.getMessage(), e);
       }
       return new Router(vertx, server, services);
     }

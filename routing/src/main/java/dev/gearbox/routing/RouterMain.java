@@ -12,7 +12,6 @@ import dev.gearbox.runtime.model.Models;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Collection;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Logger;
@@ -34,7 +33,8 @@ public final class RouterMain {
 
   private static final Logger LOG = Logger.getLogger(RouterMain.class.getName());
 
-  record Options(String runtimeHost, int runtimePort, Path config, Path modelDir, String host, int httpPort) {}
+  record Options(
+      String runtimeHost, int runtimePort, Path config, Path modelDir, String host, int httpPort) {}
 
   public static void main(String[] args) throws Exception {
     Options o;
@@ -84,7 +84,9 @@ public final class RouterMain {
     stopped.await();
   }
 
-  /** The runtime's placements, or null while it cannot be asked (then checked on the next reload). */
+  /**
+   * The runtime's placements, or null while it cannot be asked (then checked on the next reload).
+   */
   private static Collection<String> servedPlacements(GrpcRuntimeClient client) {
     try {
       return client.info().placementNames();
@@ -142,21 +144,30 @@ public final class RouterMain {
     }
     if (!Files.isRegularFile(modelDir.resolve("config.json"))) {
       throw new IllegalArgumentException(
-          "model directory " + modelDir + " has no config.json; the router needs the checkpoint's tokenizer files");
+          "model directory "
+              + modelDir
+              + " has no config.json; the router needs the checkpoint's tokenizer files");
     }
     return new Options(
-        runtime.substring(0, colon), port("--runtime", runtime.substring(colon + 1)), config, modelDir, host, httpPort);
+        runtime.substring(0, colon),
+        port("--runtime", runtime.substring(colon + 1)),
+        config,
+        modelDir,
+        host,
+        httpPort);
   }
 
   private static Path modelDirFromPlacements(Path config) {
     Path placements = config == null ? null : config.resolveSibling("placements.json");
     if (placements == null || !Files.isRegularFile(placements)) {
-      throw new IllegalArgumentException("--model-dir=DIR is required (no placements.json next to --config)");
+      throw new IllegalArgumentException(
+          "--model-dir=DIR is required (no placements.json next to --config)");
     }
     try {
       JsonNode dir = new ObjectMapper().readTree(placements.toFile()).get("modelDir");
       if (dir == null || !dir.isTextual()) {
-        throw new IllegalArgumentException(placements + " has no string field 'modelDir'; pass --model-dir");
+        throw new IllegalArgumentException(
+            placements + " has no string field 'modelDir'; pass --model-dir");
       }
       return Path.of(dir.asText());
     } catch (IOException e) {

@@ -43,9 +43,17 @@ class OpenAiClientTest {
         Router.builder()
             .runtime(grpc)
             .codec(TestingCodecs.bytes())
-            .config(ActiveConfig.fixed(new ConfigParser().parse("test",
-                "routing:\n  rules:\n    - match: { workload: batch }\n      placement: turbo\n"
-                    + "limits:\n  perClient: { requestsPerSecond: 0.001, burst: 6 }\n")))
+            .config(
+                ActiveConfig.fixed(
+                    new ConfigParser()
+                        .parse(
+                            "test",
+                            "routing:\n"
+                                + "  rules:\n"
+                                + "    - match: { workload: batch }\n"
+                                + "      placement: turbo\n"
+                                + "limits:\n"
+                                + "  perClient: { requestsPerSecond: 0.001, burst: 6 }\n")))
             .port(0)
             .start();
     openai =
@@ -68,16 +76,24 @@ class OpenAiClientTest {
   @Test
   void chatCompletionWholeAndStreamed() {
     ChatCompletionCreateParams params =
-        ChatCompletionCreateParams.builder().model("tiny").addUserMessage("Say hello").maxCompletionTokens(64).build();
+        ChatCompletionCreateParams.builder()
+            .model("tiny")
+            .addUserMessage("Say hello")
+            .maxCompletionTokens(64)
+            .build();
     ChatCompletion whole = openai.chat().completions().create(params);
-    assertEquals(TestingRuntimeService.REPLY, whole.choices().getFirst().message().content().orElseThrow());
+    assertEquals(
+        TestingRuntimeService.REPLY, whole.choices().getFirst().message().content().orElseThrow());
     assertEquals("tiny:all-fa", whole.model());
-    assertEquals(ChatCompletion.Choice.FinishReason.STOP, whole.choices().getFirst().finishReason());
-    assertEquals(TestingRuntimeService.REPLY.length(), whole.usage().orElseThrow().completionTokens());
+    assertEquals(
+        ChatCompletion.Choice.FinishReason.STOP, whole.choices().getFirst().finishReason());
+    assertEquals(
+        TestingRuntimeService.REPLY.length(), whole.usage().orElseThrow().completionTokens());
 
     StringBuilder text = new StringBuilder();
     int chunks = 0;
-    try (StreamResponse<ChatCompletionChunk> stream = openai.chat().completions().createStreaming(params)) {
+    try (StreamResponse<ChatCompletionChunk> stream =
+        openai.chat().completions().createStreaming(params)) {
       for (ChatCompletionChunk chunk : (Iterable<ChatCompletionChunk>) stream.stream()::iterator) {
         chunks++;
         for (ChatCompletionChunk.Choice c : chunk.choices()) {
@@ -86,13 +102,21 @@ class OpenAiClientTest {
       }
     }
     assertEquals(TestingRuntimeService.REPLY, text.toString());
-    assertTrue(chunks > TestingRuntimeService.REPLY.length(), "one chunk per token plus role and finish");
+    assertTrue(
+        chunks > TestingRuntimeService.REPLY.length(), "one chunk per token plus role and finish");
   }
 
   @Test
   void legacyCompletionAndModelsAndRoutingHeaders() {
     Completion c =
-        openai.completions().create(CompletionCreateParams.builder().model("tiny:mixed").prompt("hi").maxTokens(5).build());
+        openai
+            .completions()
+            .create(
+                CompletionCreateParams.builder()
+                    .model("tiny:mixed")
+                    .prompt("hi")
+                    .maxTokens(5)
+                    .build());
     assertEquals("Hello", c.choices().getFirst().text());
     assertEquals("length", c.choices().getFirst().finishReason().asString());
 
@@ -102,7 +126,12 @@ class OpenAiClientTest {
             .chat()
             .completions()
             .withRawResponse()
-            .create(ChatCompletionCreateParams.builder().model("tiny").addUserMessage("x").maxCompletionTokens(3).build());
+            .create(
+                ChatCompletionCreateParams.builder()
+                    .model("tiny")
+                    .addUserMessage("x")
+                    .maxCompletionTokens(3)
+                    .build());
     assertEquals("turbo", raw.headers().values("x-gearbox-placement").getFirst());
     assertEquals("rule:0", raw.headers().values("x-gearbox-reason").getFirst());
     assertEquals("Hel", raw.parse().choices().getFirst().message().content().orElseThrow());
@@ -117,14 +146,32 @@ class OpenAiClientTest {
   @Test
   void errorsMapToTheSdkExceptions() {
     NotFoundException missing =
-        assertThrows(NotFoundException.class, () -> openai.chat().completions().create(
-            ChatCompletionCreateParams.builder().model("tiny:warp").addUserMessage("x").build()));
+        assertThrows(
+            NotFoundException.class,
+            () ->
+                openai
+                    .chat()
+                    .completions()
+                    .create(
+                        ChatCompletionCreateParams.builder()
+                            .model("tiny:warp")
+                            .addUserMessage("x")
+                            .build()));
     assertEquals("model_not_found", missing.code().orElseThrow());
 
     runtime.saturated = true;
     InternalServerException busy =
-        assertThrows(InternalServerException.class, () -> openai.chat().completions().create(
-            ChatCompletionCreateParams.builder().model("tiny").addUserMessage("x").build()));
+        assertThrows(
+            InternalServerException.class,
+            () ->
+                openai
+                    .chat()
+                    .completions()
+                    .create(
+                        ChatCompletionCreateParams.builder()
+                            .model("tiny")
+                            .addUserMessage("x")
+                            .build()));
     assertEquals(503, busy.statusCode());
     assertEquals("3", busy.headers().values("retry-after").getFirst());
     runtime.saturated = false;
@@ -132,7 +179,10 @@ class OpenAiClientTest {
     RateLimitException limited = null;
     for (int i = 0; i < 10 && limited == null; i++) {
       try {
-        openai.completions().create(CompletionCreateParams.builder().model("tiny").prompt("x").maxTokens(1).build());
+        openai
+            .completions()
+            .create(
+                CompletionCreateParams.builder().model("tiny").prompt("x").maxTokens(1).build());
       } catch (RateLimitException e) {
         limited = e;
       }

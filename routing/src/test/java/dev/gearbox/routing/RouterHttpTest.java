@@ -95,22 +95,36 @@ class RouterHttpTest {
 
   HttpResponse<String> get(String path) throws Exception {
     return http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.port() + path)).GET().build(),
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.port() + path))
+            .GET()
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   static String completion(String model, String prompt, boolean stream) {
-    return "{\"model\":\"" + model + "\",\"prompt\":\"" + prompt + "\",\"max_tokens\":64,\"stream\":" + stream + "}";
+    return "{\"model\":\""
+        + model
+        + "\",\"prompt\":\""
+        + prompt
+        + "\",\"max_tokens\":64,\"stream\":"
+        + stream
+        + "}";
   }
 
   static String chat(String model, String content, boolean stream) {
-    return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content
-        + "\"}],\"max_tokens\":64,\"stream\":" + stream + ",\"stream_options\":{\"include_usage\":true}}";
+    return "{\"model\":\""
+        + model
+        + "\",\"messages\":[{\"role\":\"user\",\"content\":\""
+        + content
+        + "\"}],\"max_tokens\":64,\"stream\":"
+        + stream
+        + ",\"stream_options\":{\"include_usage\":true}}";
   }
 
   static void assertRouted(HttpResponse<String> r, String placement, String reason) {
     assertEquals(200, r.statusCode(), r.body());
-    assertEquals(placement, r.headers().firstValue("x-gearbox-placement").orElse(null), "placement");
+    assertEquals(
+        placement, r.headers().firstValue("x-gearbox-placement").orElse(null), "placement");
     assertEquals(reason, r.headers().firstValue("x-gearbox-reason").orElse(null), "reason");
   }
 
@@ -137,7 +151,8 @@ class RouterHttpTest {
     assertEquals("stop", body.at("/choices/0/finish_reason").asText());
     assertEquals(3, body.at("/usage/prompt_tokens").asInt(), "BOS + 2 bytes");
     assertEquals(TestingRuntimeService.REPLY.length(), body.at("/usage/completion_tokens").asInt());
-    assertEquals(List.of(1, (int) 'h', (int) 'i'), runtime.received.peek().getPromptTokenIds().getIdsList());
+    assertEquals(
+        List.of(1, (int) 'h', (int) 'i'), runtime.received.peek().getPromptTokenIds().getIdsList());
   }
 
   @Test
@@ -163,14 +178,16 @@ class RouterHttpTest {
 
   @Test
   void chatStreamingAndWhole() throws Exception {
-    HttpResponse<String> whole = post("/v1/chat/completions", chat("tiny", "a longer question", false));
+    HttpResponse<String> whole =
+        post("/v1/chat/completions", chat("tiny", "a longer question", false));
     assertRouted(whole, "all-fa", "default");
     JsonNode body = JSON.readTree(whole.body());
     assertEquals("chat.completion", body.get("object").asText());
     assertEquals("assistant", body.at("/choices/0/message/role").asText());
     assertEquals(TestingRuntimeService.REPLY, body.at("/choices/0/message/content").asText());
 
-    HttpResponse<String> streamed = post("/v1/chat/completions", chat("tiny", "a longer question", true));
+    HttpResponse<String> streamed =
+        post("/v1/chat/completions", chat("tiny", "a longer question", true));
     List<String> events = events(streamed.body());
     assertEquals("[DONE]", events.getLast());
     JsonNode first = JSON.readTree(events.getFirst());
@@ -183,24 +200,38 @@ class RouterHttpTest {
     assertEquals(TestingRuntimeService.REPLY, text.toString());
     JsonNode usage = JSON.readTree(events.get(events.size() - 2));
     assertEquals(0, usage.get("choices").size(), "usage chunk has no choices");
-    assertEquals(TestingRuntimeService.REPLY.length(), usage.at("/usage/completion_tokens").asInt());
+    assertEquals(
+        TestingRuntimeService.REPLY.length(), usage.at("/usage/completion_tokens").asInt());
   }
 
   @Test
   void everySelectionPath() throws Exception {
-    assertRouted(post("/v1/completions", completion("tiny:mixed", "x", false)), "mixed", "explicit");
-    assertRouted(post("/v1/completions", completion("tiny", "x", false), "x-gearbox-workload", "batch"), "turbo", "rule:0");
-    assertRouted(post("/v1/completions", completion("tiny", "x", false), "x-gearbox-priority", "low"), "mixed", "rule:1");
-    assertRouted(post("/v1/completions", completion("tiny", "x".repeat(120), false)), "turbo", "rule:2");
+    assertRouted(
+        post("/v1/completions", completion("tiny:mixed", "x", false)), "mixed", "explicit");
+    assertRouted(
+        post("/v1/completions", completion("tiny", "x", false), "x-gearbox-workload", "batch"),
+        "turbo",
+        "rule:0");
+    assertRouted(
+        post("/v1/completions", completion("tiny", "x", false), "x-gearbox-priority", "low"),
+        "mixed",
+        "rule:1");
+    assertRouted(
+        post("/v1/completions", completion("tiny", "x".repeat(120), false)), "turbo", "rule:2");
     assertRouted(post("/v1/chat/completions", chat("tiny", "", false)), "all-fa", "default");
     assertRouted(post("/v1/completions", completion("tiny", "x", false)), "all-fa", "default");
     List<String> placements = runtime.received.stream().map(g -> g.getPlacement()).toList();
-    assertEquals(List.of("mixed", "turbo", "mixed", "turbo", "all-fa", "all-fa"), placements, "what the runtime was asked");
+    assertEquals(
+        List.of("mixed", "turbo", "mixed", "turbo", "all-fa", "all-fa"),
+        placements,
+        "what the runtime was asked");
   }
 
   @Test
   void pathRuleMatchesOnlyItsPath() throws Exception {
-    Files.writeString(configFile, """
+    Files.writeString(
+        configFile,
+        """
         routing:
           rules:
             - match: { path: /v1/chat/completions }
@@ -215,12 +246,28 @@ class RouterHttpTest {
   void kvPressureShiftsEligibleWorkloadsOnly() throws Exception {
     runtime.utilization = 0.9;
     router.runtimeView().refresh();
-    assertRouted(post("/v1/completions", completion("tiny", "x", false), "x-gearbox-workload", "agent"), "turbo", "kv-pressure");
-    assertRouted(post("/v1/completions", completion("tiny", "x", false), "x-gearbox-workload", "chat"), "all-fa", "default");
-    assertRouted(post("/v1/completions", completion("tiny:all-fa", "x", false), "x-gearbox-workload", "agent"), "all-fa", "explicit");
+    assertRouted(
+        post("/v1/completions", completion("tiny", "x", false), "x-gearbox-workload", "agent"),
+        "turbo",
+        "kv-pressure");
+    assertRouted(
+        post("/v1/completions", completion("tiny", "x", false), "x-gearbox-workload", "chat"),
+        "all-fa",
+        "default");
+    assertRouted(
+        post(
+            "/v1/completions",
+            completion("tiny:all-fa", "x", false),
+            "x-gearbox-workload",
+            "agent"),
+        "all-fa",
+        "explicit");
     runtime.utilization = 0.5;
     router.runtimeView().refresh();
-    assertRouted(post("/v1/completions", completion("tiny", "x", false), "x-gearbox-workload", "agent"), "all-fa", "default");
+    assertRouted(
+        post("/v1/completions", completion("tiny", "x", false), "x-gearbox-workload", "agent"),
+        "all-fa",
+        "default");
   }
 
   @Test
@@ -231,7 +278,9 @@ class RouterHttpTest {
 
     Files.writeString(configFile, "routing:\n  default: no-such-placement\n");
     ConfigException e = assertThrows(ConfigException.class, () -> router.config().reload());
-    assertTrue(e.getMessage().contains("routing.default") && e.getMessage().contains("no-such-placement"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("routing.default") && e.getMessage().contains("no-such-placement"),
+        e.getMessage());
     assertRouted(post("/v1/completions", completion("tiny", "x", false)), "mixed", "default");
 
     Files.writeString(configFile, "routing:\n  rules:\n    - match: { workload: [oops }\n");
@@ -246,10 +295,14 @@ class RouterHttpTest {
   @Test
   void configFileIsWatched() throws Exception {
     router.close();
-    router = Router.builder()
-        .runtime(client).codec(TestingCodecs.bytes())
-        .config(ActiveConfig.load(configFile, () -> TestingRuntimeService.PLACEMENTS))
-        .port(0).configPollInterval(Duration.ofMillis(50)).start();
+    router =
+        Router.builder()
+            .runtime(client)
+            .codec(TestingCodecs.bytes())
+            .config(ActiveConfig.load(configFile, () -> TestingRuntimeService.PLACEMENTS))
+            .port(0)
+            .configPollInterval(Duration.ofMillis(50))
+            .start();
     Files.writeString(configFile, "routing:\n  default: turbo\n");
     long deadline = System.nanoTime() + 5_000_000_000L;
     while (router.config().reloads() == 0 && System.nanoTime() < deadline) {
@@ -272,8 +325,10 @@ class RouterHttpTest {
     assertError(post("/v1/completions", "{not json"), 400, "invalid_json");
     assertError(post("/v1/completions", "{\"model\":\"tiny\"}"), 400, "missing_required_parameter");
     assertError(post("/v1/completions", completion("other", "x", false)), 404, "model_not_found");
-    assertError(post("/v1/completions", completion("tiny:nope", "x", false)), 404, "model_not_found");
-    HttpResponse<String> tooLong = post("/v1/completions", completion("tiny", "x".repeat(300), false));
+    assertError(
+        post("/v1/completions", completion("tiny:nope", "x", false)), 404, "model_not_found");
+    HttpResponse<String> tooLong =
+        post("/v1/completions", completion("tiny", "x".repeat(300), false));
     assertError(tooLong, 400, "context_length_exceeded");
     assertTrue(tooLong.body().contains("256"), tooLong.body());
     assertError(get("/v1/completions"), 405, "method_not_allowed");
@@ -330,7 +385,10 @@ class RouterHttpTest {
 
     HttpResponse<String> whole = post("/v1/completions", completion("tiny", "x", false));
     assertError(whole, 503, "runtime_unavailable");
-    assertEquals(2, runtime.received.size(), "not retried either when nothing was sent yet but tokens were generated");
+    assertEquals(
+        2,
+        runtime.received.size(),
+        "not retried either when nothing was sent yet but tokens were generated");
   }
 
   @Test
@@ -345,12 +403,22 @@ class RouterHttpTest {
   void perClientLimitIs429() throws Exception {
     Files.writeString(configFile, "limits:\n  perClient: { requestsPerSecond: 0.001, burst: 2 }\n");
     assertTrue(router.config().reload());
-    assertEquals(200, post("/v1/completions", completion("tiny", "x", false), "x-gearbox-client", "a").statusCode());
-    assertEquals(200, post("/v1/completions", completion("tiny", "x", false), "x-gearbox-client", "a").statusCode());
-    HttpResponse<String> limited = post("/v1/completions", completion("tiny", "x", false), "x-gearbox-client", "a");
+    assertEquals(
+        200,
+        post("/v1/completions", completion("tiny", "x", false), "x-gearbox-client", "a")
+            .statusCode());
+    assertEquals(
+        200,
+        post("/v1/completions", completion("tiny", "x", false), "x-gearbox-client", "a")
+            .statusCode());
+    HttpResponse<String> limited =
+        post("/v1/completions", completion("tiny", "x", false), "x-gearbox-client", "a");
     assertError(limited, 429, "rate_limit_exceeded");
     assertTrue(limited.headers().firstValue("retry-after").isPresent());
-    assertEquals(200, post("/v1/completions", completion("tiny", "x", false), "x-gearbox-client", "b").statusCode());
+    assertEquals(
+        200,
+        post("/v1/completions", completion("tiny", "x", false), "x-gearbox-client", "b")
+            .statusCode());
   }
 
   @Test
@@ -392,8 +460,15 @@ class RouterHttpTest {
     assertTrue(slo.get("ttftViolated").asBoolean());
     assertFalse(slo.get("tpotViolated").asBoolean());
     String metrics = get("/metrics").body();
-    assertTrue(metrics.contains("gearbox_router_ttft_seconds_bucket{placement=\"all-fa\""), "histogram exported");
-    assertTrue(metrics.contains("gearbox_router_slo_violations_total{placement=\"all-fa\",slo=\"ttft\"} 1.0"), metrics);
-    assertTrue(metrics.contains("gearbox_router_requests_total{placement=\"all-fa\",reason=\"default\",status=\"200\"}"));
+    assertTrue(
+        metrics.contains("gearbox_router_ttft_seconds_bucket{placement=\"all-fa\""),
+        "histogram exported");
+    assertTrue(
+        metrics.contains(
+            "gearbox_router_slo_violations_total{placement=\"all-fa\",slo=\"ttft\"} 1.0"),
+        metrics);
+    assertTrue(
+        metrics.contains(
+            "gearbox_router_requests_total{placement=\"all-fa\",reason=\"default\",status=\"200\"}"));
   }
 }

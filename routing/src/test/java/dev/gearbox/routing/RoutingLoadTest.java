@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Test;
  */
 class RoutingLoadTest {
 
-  static final Path MODEL = Path.of(System.getProperty("gearbox.golden.dir", "../shared/golden/apriel2-tiny"));
+  static final Path MODEL =
+      Path.of(System.getProperty("gearbox.golden.dir", "../shared/golden/apriel2-tiny"));
   static final ObjectMapper JSON = new ObjectMapper();
   static final int REQUESTS = 240;
   static final int CONCURRENCY = 24;
@@ -48,9 +49,17 @@ class RoutingLoadTest {
             Router.builder()
                 .runtime(grpc)
                 .codec(TokenizerCodec.forCheckpoint(MODEL, runtime.model().vocabSize()))
-                .config(ActiveConfig.fixed(new ConfigParser().parse("load",
-                    "routing:\n  rules:\n    - match: { workload: batch }\n      placement: all-gdn\n"
-                        + "    - match: { workload: agent }\n      placement: all-swa\n")))
+                .config(
+                    ActiveConfig.fixed(
+                        new ConfigParser()
+                            .parse(
+                                "load",
+                                "routing:\n"
+                                    + "  rules:\n"
+                                    + "    - match: { workload: batch }\n"
+                                    + "      placement: all-gdn\n"
+                                    + "    - match: { workload: agent }\n"
+                                    + "      placement: all-swa\n")))
                 .port(0)
                 .start()) {
       HttpClient http = HttpClient.newHttpClient();
@@ -59,15 +68,26 @@ class RoutingLoadTest {
       String[] workloads = {"chat", "batch", "agent"};
       for (int i = 0; i < REQUESTS; i++) {
         boolean stream = i % 2 == 0;
-        String body = "{\"model\":\"apriel2-tiny\",\"prompt\":\"request " + i + "\",\"max_tokens\":" + (4 + i % 7)
-            + ",\"temperature\":0.7,\"seed\":" + i + ",\"stream\":" + stream + ",\"stream_options\":{\"include_usage\":true}}";
+        String body =
+            "{\"model\":\"apriel2-tiny\",\"prompt\":\"request "
+                + i
+                + "\",\"max_tokens\":"
+                + (4 + i % 7)
+                + ",\"temperature\":0.7,\"seed\":"
+                + i
+                + ",\"stream\":"
+                + stream
+                + ",\"stream_options\":{\"include_usage\":true}}";
         inFlight.acquire();
-        futures.add(http.sendAsync(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.port() + "/v1/completions"))
-                    .header("x-gearbox-workload", workloads[i % 3])
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString())
-            .whenComplete((r, e) -> inFlight.release()));
+        futures.add(
+            http.sendAsync(
+                    HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + router.port() + "/v1/completions"))
+                        .header("x-gearbox-workload", workloads[i % 3])
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .whenComplete((r, e) -> inFlight.release()));
       }
       Set<String> ids = new HashSet<>();
       long promptTokens = 0;
@@ -83,7 +103,8 @@ class RoutingLoadTest {
           usage = JSON.readTree(events[events.length - 2].substring(6)).get("usage");
           id = JSON.readTree(events[0].substring(6)).get("id").asText();
           for (int e = 0; e < events.length - 1; e++) {
-            assertEquals(id, JSON.readTree(events[e].substring(6)).get("id").asText(), "one stream, one id");
+            assertEquals(
+                id, JSON.readTree(events[e].substring(6)).get("id").asText(), "one stream, one id");
           }
         } else {
           JsonNode body = JSON.readTree(r.body());
@@ -92,18 +113,29 @@ class RoutingLoadTest {
         }
         assertTrue(ids.add(id), "duplicate response id " + id);
         // One token per byte plus BOS: the prompt length identifies which request this answers.
-        assertEquals(("request " + i).length() + 1, usage.get("prompt_tokens").asInt(), "each answer is for its own prompt");
+        assertEquals(
+            ("request " + i).length() + 1,
+            usage.get("prompt_tokens").asInt(),
+            "each answer is for its own prompt");
         assertTrue(usage.get("completion_tokens").asInt() <= 4 + i % 7);
         promptTokens += usage.get("prompt_tokens").asInt();
         completionTokens += usage.get("completion_tokens").asInt();
       }
       assertEquals(REQUESTS, ids.size());
 
-      ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", runtime.port()).usePlaintext().build();
+      ManagedChannel channel =
+          ManagedChannelBuilder.forAddress("127.0.0.1", runtime.port()).usePlaintext().build();
       try {
-        StatsResponse stats = RuntimeGrpc.newBlockingStub(channel).stats(StatsRequest.getDefaultInstance());
-        assertEquals(promptTokens, stats.getPromptTokensTotal(), "the runtime prefilled each prompt exactly once");
-        assertEquals(completionTokens, stats.getGenerationTokensTotal(), "and generated exactly the answered tokens");
+        StatsResponse stats =
+            RuntimeGrpc.newBlockingStub(channel).stats(StatsRequest.getDefaultInstance());
+        assertEquals(
+            promptTokens,
+            stats.getPromptTokensTotal(),
+            "the runtime prefilled each prompt exactly once");
+        assertEquals(
+            completionTokens,
+            stats.getGenerationTokensTotal(),
+            "and generated exactly the answered tokens");
         assertEquals(0, stats.getRunning());
       } finally {
         channel.shutdownNow();

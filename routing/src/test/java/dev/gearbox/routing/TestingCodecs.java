@@ -12,6 +12,8 @@ final class TestingCodecs {
   private TestingCodecs() {}
 
   static TokenizerCodec bytes() {
-    return new TokenizerCodec(new ByteTokenizer(256, new SpecialTokens(1, Set.of(2), null, null)), new ChatTemplate(ChatTemplate.DEFAULT_TEMPLATE, null, null));
+    return new TokenizerCodec(
+        new ByteTokenizer(256, new SpecialTokens(1, Set.of(2), null, null)),
+        new ChatTemplate(ChatTemplate.DEFAULT_TEMPLATE, null, null));
   }
 }

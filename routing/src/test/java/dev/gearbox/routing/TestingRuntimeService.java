@@ -42,18 +42,26 @@ public final class TestingRuntimeService extends RuntimeGrpc.RuntimeImplBase {
 
   public volatile double utilization;
   public volatile boolean saturated;
+
   /** Generate calls to fail with UNAVAILABLE before any token. */
   public final AtomicInteger failNextUnavailable = new AtomicInteger();
+
   /** Milliseconds to wait before answering Generate. */
   public volatile long delayMillis;
+
   /** When positive, generation fails UNAVAILABLE after this many tokens. */
   public volatile int failAfterTokens;
+
   public final ConcurrentLinkedQueue<GenerateRequest> received = new ConcurrentLinkedQueue<>();
   private Server server;
 
   /** Starts serving on a free loopback port. */
   public TestingRuntimeService start() throws IOException {
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(this).build().start();
+    server =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(this)
+            .build()
+            .start();
     return this;
   }
 
@@ -68,10 +76,15 @@ public final class TestingRuntimeService extends RuntimeGrpc.RuntimeImplBase {
   @Override
   public void info(InfoRequest request, StreamObserver<InfoResponse> out) {
     InfoResponse.Builder b =
-        InfoResponse.newBuilder().setModel(MODEL).setMaxContextLength(MAX_CONTEXT).setDefaultPlacement("all-fa")
-            .setNumLayers(4).setVocabSize(256);
+        InfoResponse.newBuilder()
+            .setModel(MODEL)
+            .setMaxContextLength(MAX_CONTEXT)
+            .setDefaultPlacement("all-fa")
+            .setNumLayers(4)
+            .setVocabSize(256);
     for (String p : PLACEMENTS) {
-      b.addPlacements(PlacementInfo.newBuilder().setName(p).setPattern("attention*4").setRelativeCost(1));
+      b.addPlacements(
+          PlacementInfo.newBuilder().setName(p).setPattern("attention*4").setRelativeCost(1));
     }
     out.onNext(b.build());
     out.onCompleted();
@@ -79,7 +92,8 @@ public final class TestingRuntimeService extends RuntimeGrpc.RuntimeImplBase {
 
   @Override
   public void stats(StatsRequest request, StreamObserver<StatsResponse> out) {
-    out.onNext(StatsResponse.newBuilder().setUtilization(utilization).setCapacityBytes(1 << 20).build());
+    out.onNext(
+        StatsResponse.newBuilder().setUtilization(utilization).setCapacityBytes(1 << 20).build());
     out.onCompleted();
   }
 
@@ -94,7 +108,8 @@ public final class TestingRuntimeService extends RuntimeGrpc.RuntimeImplBase {
       }
     }
     if (failNextUnavailable.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-      out.onError(Status.UNAVAILABLE.withDescription("testing runtime: not ready").asRuntimeException());
+      out.onError(
+          Status.UNAVAILABLE.withDescription("testing runtime: not ready").asRuntimeException());
       return;
     }
     if (saturated) {
@@ -102,20 +117,30 @@ public final class TestingRuntimeService extends RuntimeGrpc.RuntimeImplBase {
           com.google.rpc.Status.newBuilder()
               .setCode(Code.RESOURCE_EXHAUSTED_VALUE)
               .setMessage("waiting queue full")
-              .addDetails(Any.pack(RetryInfo.newBuilder().setRetryDelay(Duration.newBuilder().setSeconds(3)).build()))
+              .addDetails(
+                  Any.pack(
+                      RetryInfo.newBuilder()
+                          .setRetryDelay(Duration.newBuilder().setSeconds(3))
+                          .build()))
               .build();
       out.onError(StatusProto.toStatusRuntimeException(status));
       return;
     }
     if (!PLACEMENTS.contains(request.getPlacement())) {
-      out.onError(Status.INVALID_ARGUMENT.withDescription("unknown placement " + request.getPlacement()).asRuntimeException());
+      out.onError(
+          Status.INVALID_ARGUMENT
+              .withDescription("unknown placement " + request.getPlacement())
+              .asRuntimeException());
       return;
     }
     byte[] reply = REPLY.getBytes(StandardCharsets.UTF_8);
     int n = Math.min(reply.length, request.getMaxTokens());
     for (int i = 0; i < n; i++) {
       if (failAfterTokens > 0 && i == failAfterTokens) {
-        out.onError(Status.UNAVAILABLE.withDescription("testing runtime: crashed mid-stream").asRuntimeException());
+        out.onError(
+            Status.UNAVAILABLE
+                .withDescription("testing runtime: crashed mid-stream")
+                .asRuntimeException());
         return;
       }
       out.onNext(
@@ -124,14 +149,20 @@ public final class TestingRuntimeService extends RuntimeGrpc.RuntimeImplBase {
               .setText(new String(reply, i, 1, StandardCharsets.US_ASCII))
               .build());
     }
-    FinishReason reason = n < request.getMaxTokens() ? FinishReason.FINISH_REASON_STOP_TOKEN : FinishReason.FINISH_REASON_LENGTH;
+    FinishReason reason =
+        n < request.getMaxTokens()
+            ? FinishReason.FINISH_REASON_STOP_TOKEN
+            : FinishReason.FINISH_REASON_LENGTH;
     out.onNext(
         GenerateResponse.newBuilder()
             .setFinished(
                 Finished.newBuilder()
                     .setReason(reason)
                     .setPlacement(request.getPlacement())
-                    .setUsage(Usage.newBuilder().setPromptTokens(request.getPromptTokenIds().getIdsCount()).setCompletionTokens(n)))
+                    .setUsage(
+                        Usage.newBuilder()
+                            .setPromptTokens(request.getPromptTokenIds().getIdsCount())
+                            .setCompletionTokens(n)))
             .build());
     out.onCompleted();
   }

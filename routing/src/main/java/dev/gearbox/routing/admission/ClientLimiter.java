@@ -35,7 +35,12 @@ public final class ClientLimiter {
     synchronized (state) {
       if (limits.maxConcurrent() > 0 && state.inFlight >= limits.maxConcurrent()) {
         return Decision.rejected(
-            "client '" + client + "' has " + state.inFlight + " requests in flight, limit " + limits.maxConcurrent(),
+            "client '"
+                + client
+                + "' has "
+                + state.inFlight
+                + " requests in flight, limit "
+                + limits.maxConcurrent(),
             1);
       }
       if (limits.requestsPerSecond() > 0) {
@@ -44,13 +49,21 @@ public final class ClientLimiter {
         if (state.lastRefillNanos == 0) {
           state.tokens = limits.burst();
         } else {
-          state.tokens = Math.min(limits.burst(), state.tokens + (now - state.lastRefillNanos) * 1e-9 * rate);
+          state.tokens =
+              Math.min(limits.burst(), state.tokens + (now - state.lastRefillNanos) * 1e-9 * rate);
         }
         state.lastRefillNanos = now;
         if (state.tokens < 1) {
           int wait = (int) Math.max(1, Math.ceil((1 - state.tokens) / rate));
           return Decision.rejected(
-              "client '" + client + "' exceeded " + rate + " requests/s (burst " + limits.burst() + ")", wait);
+              "client '"
+                  + client
+                  + "' exceeded "
+                  + rate
+                  + " requests/s (burst "
+                  + limits.burst()
+                  + ")",
+              wait);
         }
         state.tokens -= 1;
       }

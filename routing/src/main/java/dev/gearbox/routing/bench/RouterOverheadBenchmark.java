@@ -28,7 +28,9 @@ import java.util.concurrent.Future;
  * router over HTTP, in the same run, at several concurrencies; prints p50/p99 of each and the
  * difference (the router's cost).
  *
- * <pre>RouterOverheadBenchmark [MODEL_DIR] [requests per point, default 400] [max_tokens, default 8]</pre>
+ * <pre>
+ * RouterOverheadBenchmark [MODEL_DIR] [requests per point, default 400] [max_tokens, default 8]
+ * </pre>
  */
 public final class RouterOverheadBenchmark {
 
@@ -40,19 +42,34 @@ public final class RouterOverheadBenchmark {
         GrpcRuntimeClient grpc = GrpcRuntimeClient.connect("127.0.0.1", runtime.port())) {
       TokenizerCodec codec = TokenizerCodec.forCheckpoint(model, runtime.model().vocabSize());
       try (Router router =
-          Router.builder().runtime(grpc).codec(codec).config(ActiveConfig.fixed(RouterConfig.defaults())).port(0).start()) {
+          Router.builder()
+              .runtime(grpc)
+              .codec(codec)
+              .config(ActiveConfig.fixed(RouterConfig.defaults()))
+              .port(0)
+              .start()) {
         int[] prompt = codec.encode("The quick brown fox");
         String body =
-            "{\"model\":\"" + runtime.modelName() + "\",\"prompt\":\"The quick brown fox\",\"max_tokens\":"
-                + maxTokens + ",\"temperature\":0}";
+            "{\"model\":\""
+                + runtime.modelName()
+                + "\",\"prompt\":\"The quick brown fox\",\"max_tokens\":"
+                + maxTokens
+                + ",\"temperature\":0}";
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         URI uri = URI.create("http://127.0.0.1:" + router.port() + "/v1/completions");
         System.out.printf(
-            "model %s, %d requests per point, prompt %d tokens, %d generated, greedy, default placement%n",
+            "model %s, %d requests per point, prompt %d tokens, %d generated, greedy, default"
+                + " placement%n",
             runtime.modelName(), requests, prompt.length, maxTokens);
         System.out.printf(
             "%-11s %12s %12s %12s %12s %14s %14s%n",
-            "concurrency", "direct p50", "routed p50", "direct p99", "routed p99", "overhead p50", "overhead p99");
+            "concurrency",
+            "direct p50",
+            "routed p50",
+            "direct p99",
+            "routed p99",
+            "overhead p50",
+            "overhead p99");
         for (int concurrency : new int[] {1, 4, 16}) {
           Call direct = () -> direct(grpc, prompt, maxTokens);
           Call routed = () -> routed(http, uri, body);
@@ -64,14 +81,22 @@ public final class RouterOverheadBenchmark {
           System.out.printf(
               Locale.ROOT,
               "%-11d %10.2fms %10.2fms %10.2fms %10.2fms %12.2fms %12.2fms%n",
-              concurrency, d[0], r[0], d[1], r[1], r[0] - d[0], r[1] - d[1]);
+              concurrency,
+              d[0],
+              r[0],
+              d[1],
+              r[1],
+              r[0] - d[0],
+              r[1] - d[1]);
         }
         var overhead = router.registry().get("gearbox_router_overhead").timer().takeSnapshot();
         for (var v : overhead.percentileValues()) {
           System.out.printf(
               Locale.ROOT,
-              "router-internal overhead p%.0f (request in -> response out, minus the runtime call): %.3fms%n",
-              v.percentile() * 100, v.value(java.util.concurrent.TimeUnit.MILLISECONDS));
+              "router-internal overhead p%.0f (request in -> response out, minus the runtime call):"
+                  + " %.3fms%n",
+              v.percentile() * 100,
+              v.value(java.util.concurrent.TimeUnit.MILLISECONDS));
         }
       }
     }
@@ -120,7 +145,8 @@ public final class RouterOverheadBenchmark {
         mine[i] = ms[2 * i + k];
       }
       Arrays.sort(mine);
-      out[k] = new double[] {mine[(int) Math.ceil(0.5 * n) - 1], mine[(int) Math.ceil(0.99 * n) - 1]};
+      out[k] =
+          new double[] {mine[(int) Math.ceil(0.5 * n) - 1], mine[(int) Math.ceil(0.99 * n) - 1]};
     }
     return out;
   }
@@ -133,7 +159,8 @@ public final class RouterOverheadBenchmark {
   static void direct(GrpcRuntimeClient grpc, int[] prompt, int maxTokens) throws Exception {
     CompletableFuture<Void> done = new CompletableFuture<>();
     grpc.generate(
-        new GenerateCall("bench", "", prompt, maxTokens, 0, 1, -1, List.of(), Duration.ofSeconds(30)),
+        new GenerateCall(
+            "bench", "", prompt, maxTokens, 0, 1, -1, List.of(), Duration.ofSeconds(30)),
         new GenerateListener() {
           @Override
           public void onToken(int tokenId, String text) {}
@@ -154,8 +181,10 @@ public final class RouterOverheadBenchmark {
   static void routed(HttpClient http, URI uri, String body) throws Exception {
     HttpResponse<String> r =
         http.send(
-            HttpRequest.newBuilder(uri).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+            HttpRequest.newBuilder(uri)
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
             HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
       throw new IllegalStateException("HTTP " + r.statusCode() + ": " + r.body());

@@ -18,11 +18,11 @@ import java.util.logging.Logger;
 /**
  * The configuration in force, reloaded from its file when the file's content changes.
  *
- * <p>Each request reads the config once, so a reload never affects a request in flight. A file
- * that fails to parse or names placements the runtime does not serve is rejected, logged and
- * counted, and the previous config stays active. The file is polled by content rather than
- * watched, because Kubernetes updates ConfigMap volumes by swapping a symlink, which file-system
- * watches on the file itself do not see.
+ * <p>Each request reads the config once, so a reload never affects a request in flight. A file that
+ * fails to parse or names placements the runtime does not serve is rejected, logged and counted,
+ * and the previous config stays active. The file is polled by content rather than watched, because
+ * Kubernetes updates ConfigMap volumes by swapping a symlink, which file-system watches on the file
+ * itself do not see.
  */
 public final class ActiveConfig implements AutoCloseable {
 
@@ -124,7 +124,8 @@ public final class ActiveConfig implements AutoCloseable {
     if (firstTime) {
       rejections.incrementAndGet();
       lastError = e.getMessage();
-      LOG.warning("gearbox router config rejected, previous config stays active: " + e.getMessage());
+      LOG.warning(
+          "gearbox router config rejected, previous config stays active: " + e.getMessage());
     }
     throw e;
   }

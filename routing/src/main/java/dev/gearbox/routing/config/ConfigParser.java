@@ -1,12 +1,12 @@
 package dev.gearbox.routing.config;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -39,13 +39,13 @@ public final class ConfigParser {
       if (tree == null || tree.isNull() || tree.isMissingNode()) {
         raw = RouterConfig.empty();
       } else if (!tree.isObject()) {
-        throw new ConfigException(source + ": the config must be a mapping, got " + tree.getNodeType());
+        throw new ConfigException(
+            source + ": the config must be a mapping, got " + tree.getNodeType());
       } else {
         raw = yaml.treeToValue(nestFlatRouting(source, (ObjectNode) tree), RouterConfig.class);
       }
     } catch (JsonMappingException e) {
-      throw new ConfigException(
-          source + ": field '" + path(e) + "': " + e.getOriginalMessage(), e);
+      throw new ConfigException(source + ": field '" + path(e) + "': " + e.getOriginalMessage(), e);
     } catch (JacksonException e) {
       throw new ConfigException(source + ": not valid YAML: " + e.getOriginalMessage(), e);
     }
@@ -68,7 +68,10 @@ public final class ConfigParser {
       if (root.has(field)) {
         if (root.has("routing")) {
           throw new ConfigException(
-              source + ": field '" + field + "' at the top level and a 'routing' section: use one form");
+              source
+                  + ": field '"
+                  + field
+                  + "' at the top level and a 'routing' section: use one form");
         }
         if (routing == null) {
           routing = root.objectNode();
@@ -82,14 +85,16 @@ public final class ConfigParser {
     return root;
   }
 
-  private static final List<String> FLAT_ROUTING_FIELDS = List.of("default", "rules", "underKvPressure");
+  private static final List<String> FLAT_ROUTING_FIELDS =
+      List.of("default", "rules", "underKvPressure");
 
   /**
    * Checks that every placement {@code config} names is one of {@code placements}.
    *
    * @throws ConfigException naming the field and the placements that exist
    */
-  public static void checkPlacements(String source, RouterConfig config, Collection<String> placements) {
+  public static void checkPlacements(
+      String source, RouterConfig config, Collection<String> placements) {
     List<String> errors = new ArrayList<>();
     RouterConfig.Routing routing = config.routing();
     for (int i = 0; i < config.placements().size(); i++) {
@@ -97,17 +102,26 @@ public final class ConfigParser {
     }
     checkKnown("routing.default", routing.defaultPlacement(), placements, errors);
     for (int i = 0; i < routing.rules().size(); i++) {
-      checkKnown("routing.rules[" + i + "].placement", routing.rules().get(i).placement(), placements, errors);
+      checkKnown(
+          "routing.rules[" + i + "].placement",
+          routing.rules().get(i).placement(),
+          placements,
+          errors);
     }
     if (routing.underKvPressure() != null) {
-      checkKnown("routing.underKvPressure.shiftTo", routing.underKvPressure().shiftTo(), placements, errors);
+      checkKnown(
+          "routing.underKvPressure.shiftTo",
+          routing.underKvPressure().shiftTo(),
+          placements,
+          errors);
     }
     if (!errors.isEmpty()) {
       throw new ConfigException(source + ": " + String.join("; ", errors));
     }
   }
 
-  private static void checkKnown(String field, String name, Collection<String> known, List<String> errors) {
+  private static void checkKnown(
+      String field, String name, Collection<String> known, List<String> errors) {
     if (name != null && !known.contains(name)) {
       errors.add(field + ": placement '" + name + "' is not served; the runtime has " + known);
     }
@@ -139,7 +153,12 @@ public final class ConfigParser {
       if (m.minPromptTokens() != null
           && m.maxPromptTokens() != null
           && m.minPromptTokens() > m.maxPromptTokens()) {
-        errors.add(at + ".match: minPromptTokens " + m.minPromptTokens() + " > maxPromptTokens " + m.maxPromptTokens());
+        errors.add(
+            at
+                + ".match: minPromptTokens "
+                + m.minPromptTokens()
+                + " > maxPromptTokens "
+                + m.maxPromptTokens());
       }
       if (m.path() != null && !m.path().startsWith("/")) {
         errors.add(at + ".match.path: must start with '/', got '" + m.path() + "'");
@@ -148,7 +167,8 @@ public final class ConfigParser {
     RouterConfig.KvPressureShift kv = routing.underKvPressure();
     if (kv != null) {
       if (kv.above() == null || !(kv.above() > 0 && kv.above() <= 1)) {
-        errors.add("routing.underKvPressure.above: must be a fraction in (0, 1], got " + kv.above());
+        errors.add(
+            "routing.underKvPressure.above: must be a fraction in (0, 1], got " + kv.above());
       }
       if (kv.shiftTo() == null || kv.shiftTo().isBlank()) {
         errors.add("routing.underKvPressure.shiftTo: required");

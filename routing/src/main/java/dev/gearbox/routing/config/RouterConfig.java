@@ -61,7 +61,8 @@ public record RouterConfig(
       KvPressureShift underKvPressure) {
 
     Routing withDefaults() {
-      return new Routing(defaultPlacement, rules == null ? List.of() : List.copyOf(rules), underKvPressure);
+      return new Routing(
+          defaultPlacement, rules == null ? List.of() : List.copyOf(rules), underKvPressure);
     }
   }
 
@@ -83,7 +84,11 @@ public record RouterConfig(
    * @param path request path, exact, or a prefix when it ends with {@code *}
    */
   public record Match(
-      String workload, String priority, Integer minPromptTokens, Integer maxPromptTokens, String path) {}
+      String workload,
+      String priority,
+      Integer minPromptTokens,
+      Integer maxPromptTokens,
+      String path) {}
 
   /**
    * {@code underKvPressure}: above this KV utilisation, eligible requests shift gears.

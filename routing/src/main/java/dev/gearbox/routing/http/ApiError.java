@@ -13,7 +13,8 @@ public final class ApiError extends RuntimeException {
   private final String code;
   private final int retryAfterSeconds;
 
-  public ApiError(int status, String type, String param, String code, String message, int retryAfterSeconds) {
+  public ApiError(
+      int status, String type, String param, String code, String message, int retryAfterSeconds) {
     super(message);
     this.status = status;
     this.type = type;
@@ -34,7 +35,8 @@ public final class ApiError extends RuntimeException {
 
   /** 429: this client is over its limits. */
   public static ApiError rateLimited(String message, int retryAfterSeconds) {
-    return new ApiError(429, "rate_limit_error", null, "rate_limit_exceeded", message, retryAfterSeconds);
+    return new ApiError(
+        429, "rate_limit_error", null, "rate_limit_exceeded", message, retryAfterSeconds);
   }
 
   /** 503: the runtime is saturated, starting or down. */

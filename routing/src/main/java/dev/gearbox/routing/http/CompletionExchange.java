@@ -20,10 +20,10 @@ import java.util.UUID;
 import java.util.logging.Logger;
 
 /**
- * One completion request from parsed body to last byte: model and placement resolution,
- * admission, the runtime call (retried only before its first token), streaming or whole answer,
- * SLO recording. Every runtime callback is moved onto the request's event-loop context, so the
- * state below is confined to one thread.
+ * One completion request from parsed body to last byte: model and placement resolution, admission,
+ * the runtime call (retried only before its first token), streaming or whole answer, SLO recording.
+ * Every runtime callback is moved onto the request's event-loop context, so the state below is
+ * confined to one thread.
  */
 final class CompletionExchange implements GenerateListener {
 
@@ -59,7 +59,11 @@ final class CompletionExchange implements GenerateListener {
   private boolean done;
   private boolean entered;
 
-  CompletionExchange(RouterServices services, OpenAiResponses responses, HttpServerRequest request, Context context) {
+  CompletionExchange(
+      RouterServices services,
+      OpenAiResponses responses,
+      HttpServerRequest request,
+      Context context) {
     this.services = services;
     this.responses = responses;
     this.request = request;
@@ -85,7 +89,9 @@ final class CompletionExchange implements GenerateListener {
     config = services.config().get();
     if (!services.gate().enter()) {
       throw ApiError.unavailable(
-          "shutting_down", "this router is draining; retry on another replica", config.runtimeCall().retryAfterSeconds());
+          "shutting_down",
+          "this router is draining; retry on another replica",
+          config.runtimeCall().retryAfterSeconds());
     }
     entered = true;
     body = OpenAiRequest.parse(RouterServices.JSON, bytes, chat);
@@ -93,7 +99,9 @@ final class CompletionExchange implements GenerateListener {
     RuntimeLoad load = services.view().load();
     if (info == null || !load.ready()) {
       throw ApiError.unavailable(
-          "runtime_not_ready", "the model runtime is not ready yet", config.runtimeCall().retryAfterSeconds());
+          "runtime_not_ready",
+          "the model runtime is not ready yet",
+          config.runtimeCall().retryAfterSeconds());
     }
     String modelName = services.servedName(info);
     String explicit = explicitPlacement(body.model(), modelName, info);
@@ -113,7 +121,8 @@ final class CompletionExchange implements GenerateListener {
     }
     int maxTokens = maxTokens(prompt.length, info.maxContextLength());
 
-    ClientLimiter.Decision admission = services.limiter().tryAcquire(clientKey(), config.limits().perClient());
+    ClientLimiter.Decision admission =
+        services.limiter().tryAcquire(clientKey(), config.limits().perClient());
     if (!admission.admitted()) {
       throw ApiError.rateLimited(admission.rejection(), admission.retryAfterSeconds());
     }
@@ -121,13 +130,22 @@ final class CompletionExchange implements GenerateListener {
 
     RequestFacts facts =
         new RequestFacts(
-            explicit, request.getHeader("x-gearbox-workload"), request.getHeader("x-gearbox-priority"),
-            prompt.length, request.path());
-    selection = PlacementPolicy.select(config.routing(), info.defaultPlacement(), facts, load.kvUtilization());
+            explicit,
+            request.getHeader("x-gearbox-workload"),
+            request.getHeader("x-gearbox-priority"),
+            prompt.length,
+            request.path());
+    selection =
+        PlacementPolicy.select(
+            config.routing(), info.defaultPlacement(), facts, load.kvUtilization());
     if (!info.hasPlacement(selection.placement())) {
       // Reachable only if the runtime's catalogue changed after the config was validated.
       throw ApiError.modelNotFound(
-          "placement '" + selection.placement() + "' (" + selection.reason() + ") is not served; available: "
+          "placement '"
+              + selection.placement()
+              + "' ("
+              + selection.reason()
+              + ") is not served; available: "
               + info.placementNames());
     }
     responseModel = modelName + ":" + selection.placement();
@@ -138,8 +156,15 @@ final class CompletionExchange implements GenerateListener {
     decoder = services.codec().newDecoder();
     call =
         new GenerateCall(
-            id, selection.placement(), prompt, maxTokens, body.temperature(), body.topP(), body.seed(),
-            services.codec().stopTokenIds(), Duration.ofMillis(config.runtimeCall().deadlineMs()));
+            id,
+            selection.placement(),
+            prompt,
+            maxTokens,
+            body.temperature(),
+            body.topP(),
+            body.seed(),
+            services.codec().stopTokenIds(),
+            Duration.ofMillis(config.runtimeCall().deadlineMs()));
     response.closeHandler(v -> clientGone());
     attempt();
   }
@@ -157,13 +182,23 @@ final class CompletionExchange implements GenerateListener {
     int colon = model.indexOf(':');
     if (colon < 0 || !model.substring(0, colon).equals(modelName)) {
       throw ApiError.modelNotFound(
-          "The model '" + model + "' does not exist; this router serves '" + modelName + "' and '"
-              + modelName + ":<placement>' for placements " + info.placementNames());
+          "The model '"
+              + model
+              + "' does not exist; this router serves '"
+              + modelName
+              + "' and '"
+              + modelName
+              + ":<placement>' for placements "
+              + info.placementNames());
     }
     String placement = model.substring(colon + 1);
     if (!info.hasPlacement(placement)) {
       throw ApiError.modelNotFound(
-          "The placement '" + placement + "' of model '" + modelName + "' does not exist; available: "
+          "The placement '"
+              + placement
+              + "' of model '"
+              + modelName
+              + "' does not exist; available: "
               + info.placementNames());
     }
     return placement;
@@ -177,8 +212,14 @@ final class CompletionExchange implements GenerateListener {
       throw ApiError.invalid(
           body.chat() ? "messages" : "prompt",
           "context_length_exceeded",
-          "This model's maximum context length is " + maxContext + " tokens. However, you requested "
-              + (promptTokens + completion) + " tokens (" + promptTokens + " in the prompt, " + completion
+          "This model's maximum context length is "
+              + maxContext
+              + " tokens. However, you requested "
+              + (promptTokens + completion)
+              + " tokens ("
+              + promptTokens
+              + " in the prompt, "
+              + completion
               + " for the completion). Please reduce the prompt or the completion length.");
     }
     if (asked != null) {
@@ -283,18 +324,33 @@ final class CompletionExchange implements GenerateListener {
       response.putHeader("content-type", "application/json");
       response.end(
           responses.complete(
-              body.chat(), id, created, responseModel, text.toString(), finishReason, promptTokens, tokens));
+              body.chat(),
+              id,
+              created,
+              responseModel,
+              text.toString(),
+              finishReason,
+              promptTokens,
+              tokens));
     }
     if (tokens > 0) {
-      services.slo().record(
-          selection.placement(), firstTokenNanos - startNanos, lastTokenNanos - firstTokenNanos, tokens);
+      services
+          .slo()
+          .record(
+              selection.placement(),
+              firstTokenNanos - startNanos,
+              lastTokenNanos - firstTokenNanos,
+              tokens);
     }
     count(200);
     releasePermit();
     if (callEndNanos > 0) {
       // Time this request spent in the router itself: everything but the last runtime call.
       long total = System.nanoTime() - startNanos;
-      services.overhead().record(total - (callEndNanos - callStartNanos), java.util.concurrent.TimeUnit.NANOSECONDS);
+      services
+          .overhead()
+          .record(
+              total - (callEndNanos - callStartNanos), java.util.concurrent.TimeUnit.NANOSECONDS);
     }
   }
 
@@ -303,26 +359,55 @@ final class CompletionExchange implements GenerateListener {
       return;
     }
     RouterConfig.RuntimeCall rc = config.runtimeCall();
-    if (failure.kind() == RuntimeFailure.Kind.UNAVAILABLE && tokens == 0 && attempts < rc.maxAttempts()) {
-      // Safe: the runtime produced nothing for this request, so a second try cannot duplicate output.
+    if (failure.kind() == RuntimeFailure.Kind.UNAVAILABLE
+        && tokens == 0
+        && attempts < rc.maxAttempts()) {
+      // Safe: the runtime produced nothing for this request, so a second try cannot duplicate
+      // output.
       long backoff = 50L * attempts;
       LOG.fine("retrying " + id + " after " + failure.getMessage());
       services.registry().counter("gearbox_router_runtime_retries").increment();
-      context.owner().setTimer(backoff, t -> {
-        if (!done) {
-          attempt();
-        }
-      });
+      context
+          .owner()
+          .setTimer(
+              backoff,
+              t -> {
+                if (!done) {
+                  attempt();
+                }
+              });
       return;
     }
     int retryAfter = (int) Math.max(rc.retryAfterSeconds(), failure.retryAfter().toSeconds());
     ApiError error =
         switch (failure.kind()) {
           case INVALID_REQUEST -> ApiError.invalid(null, "invalid_request", failure.getMessage());
-          case SATURATED -> ApiError.unavailable("runtime_saturated", "the model runtime is saturated: " + failure.getMessage(), retryAfter);
-          case UNAVAILABLE -> ApiError.unavailable("runtime_unavailable", "the model runtime is unavailable: " + failure.getMessage(), retryAfter);
-          case DEADLINE -> new ApiError(504, "server_error", null, "timeout", "the runtime call exceeded its deadline", 0);
-          case INTERNAL -> new ApiError(500, "server_error", null, "internal_error", "the model runtime failed: " + failure.getMessage(), 0);
+          case SATURATED ->
+              ApiError.unavailable(
+                  "runtime_saturated",
+                  "the model runtime is saturated: " + failure.getMessage(),
+                  retryAfter);
+          case UNAVAILABLE ->
+              ApiError.unavailable(
+                  "runtime_unavailable",
+                  "the model runtime is unavailable: " + failure.getMessage(),
+                  retryAfter);
+          case DEADLINE ->
+              new ApiError(
+                  504,
+                  "server_error",
+                  null,
+                  "timeout",
+                  "the runtime call exceeded its deadline",
+                  0);
+          case INTERNAL ->
+              new ApiError(
+                  500,
+                  "server_error",
+                  null,
+                  "internal_error",
+                  "the model runtime failed: " + failure.getMessage(),
+                  0);
         };
     fail(error);
   }
@@ -335,7 +420,8 @@ final class CompletionExchange implements GenerateListener {
       return;
     }
     if (headersSent) {
-      // Mid-stream: the status is already 200, so the error travels as an SSE event, as OpenAI does.
+      // Mid-stream: the status is already 200, so the error travels as an SSE event, as OpenAI
+      // does.
       sse(responses.error(e));
       response.end("data: [DONE]\n\n");
       return;

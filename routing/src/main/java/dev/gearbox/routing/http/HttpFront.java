@@ -37,14 +37,23 @@ public final class HttpFront implements Handler<HttpServerRequest> {
       case "/v1/chat/completions" -> completion(request, true);
       case "/v1/models" -> onlyGet(request, () -> models(request));
       case "/health", "/health/ready", "/ready" -> onlyGet(request, () -> health(request));
-      case "/health/live", "/live" -> onlyGet(request, () -> json(request.response(), 200, "{\"status\":\"live\"}"));
+      case "/health/live", "/live" ->
+          onlyGet(request, () -> json(request.response(), 200, "{\"status\":\"live\"}"));
       case "/drain" -> drain(request);
       case "/metrics" -> onlyGet(request, () -> metrics(request));
-      case "/admin/slo" -> onlyGet(request, () -> json(request.response(), 200, write(services.slo().report())));
+      case "/admin/slo" ->
+          onlyGet(request, () -> json(request.response(), 200, write(services.slo().report())));
       case "/admin/config" -> onlyGet(request, () -> adminConfig(request));
       default ->
-          error(request.response(), new ApiError(404, "invalid_request_error", null, "unknown_url",
-              "Unknown request URL: " + method + " " + path, 0));
+          error(
+              request.response(),
+              new ApiError(
+                  404,
+                  "invalid_request_error",
+                  null,
+                  "unknown_url",
+                  "Unknown request URL: " + method + " " + path,
+                  0));
     }
   }
 
@@ -55,23 +64,41 @@ public final class HttpFront implements Handler<HttpServerRequest> {
     }
     String length = request.getHeader("content-length");
     if (length != null && parseLong(length) > MAX_BODY_BYTES) {
-      error(request.response(), new ApiError(413, "invalid_request_error", null, "request_too_large",
-          "request body of " + length + " bytes exceeds " + MAX_BODY_BYTES, 0));
+      error(
+          request.response(),
+          new ApiError(
+              413,
+              "invalid_request_error",
+              null,
+              "request_too_large",
+              "request body of " + length + " bytes exceeds " + MAX_BODY_BYTES,
+              0));
       return;
     }
     Context context = Vertx.currentContext();
     request
         .body()
-        .onSuccess(buf -> new CompletionExchange(services, responses, request, context).run(buf.getBytes(), chat))
-        .onFailure(e -> error(request.response(),
-            ApiError.invalid(null, "invalid_body", "could not read request body: " + e.getMessage())));
+        .onSuccess(
+            buf ->
+                new CompletionExchange(services, responses, request, context)
+                    .run(buf.getBytes(), chat))
+        .onFailure(
+            e ->
+                error(
+                    request.response(),
+                    ApiError.invalid(
+                        null, "invalid_body", "could not read request body: " + e.getMessage())));
   }
 
   private void models(HttpServerRequest request) {
     RuntimeInfo info = services.view().cachedInfo();
     if (info == null) {
-      error(request.response(), ApiError.unavailable("runtime_not_ready", "the model runtime is not ready yet",
-          services.config().get().runtimeCall().retryAfterSeconds()));
+      error(
+          request.response(),
+          ApiError.unavailable(
+              "runtime_not_ready",
+              "the model runtime is not ready yet",
+              services.config().get().runtimeCall().retryAfterSeconds()));
       return;
     }
     String name = services.servedName(info);
@@ -80,13 +107,18 @@ public final class HttpFront implements Handler<HttpServerRequest> {
 
   private void health(HttpServerRequest request) {
     RuntimeLoad load = services.view().load();
-    boolean ready = load.ready() && services.view().cachedInfo() != null && !services.gate().draining();
+    boolean ready =
+        load.ready() && services.view().cachedInfo() != null && !services.gate().draining();
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("status", ready ? "ready" : services.gate().draining() ? "draining" : "not-ready");
     body.put("runtimeReady", load.ready());
     body.put("kvUtilization", load.kvUtilization());
     if (!ready) {
-      request.response().putHeader("retry-after", Integer.toString(services.config().get().runtimeCall().retryAfterSeconds()));
+      request
+          .response()
+          .putHeader(
+              "retry-after",
+              Integer.toString(services.config().get().runtimeCall().retryAfterSeconds()));
     }
     json(request.response(), ready ? 200 : 503, write(body));
   }
@@ -105,7 +137,10 @@ public final class HttpFront implements Handler<HttpServerRequest> {
         () -> {
           int left = services.gate().inFlight();
           if (left == 0 || System.nanoTime() >= deadline) {
-            json(request.response(), 200, "{\"drained\":" + (left == 0) + ",\"inFlight\":" + left + "}");
+            json(
+                request.response(),
+                200,
+                "{\"drained\":" + (left == 0) + ",\"inFlight\":" + left + "}");
           } else {
             vertx.setTimer(50, t -> check[0].run());
           }
@@ -114,7 +149,8 @@ public final class HttpFront implements Handler<HttpServerRequest> {
   }
 
   private void metrics(HttpServerRequest request) {
-    request.response()
+    request
+        .response()
         .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
         .end(services.registry().scrape());
   }
@@ -139,8 +175,15 @@ public final class HttpFront implements Handler<HttpServerRequest> {
 
   private void methodNotAllowed(HttpServerRequest request, String allowed) {
     request.response().putHeader("allow", allowed);
-    error(request.response(), new ApiError(405, "invalid_request_error", null, "method_not_allowed",
-        request.method() + " is not allowed on " + request.path() + "; use " + allowed, 0));
+    error(
+        request.response(),
+        new ApiError(
+            405,
+            "invalid_request_error",
+            null,
+            "method_not_allowed",
+            request.method() + " is not allowed on " + request.path() + "; use " + allowed,
+            0));
   }
 
   private void error(HttpServerResponse response, ApiError e) {

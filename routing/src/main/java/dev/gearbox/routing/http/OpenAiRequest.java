@@ -47,9 +47,11 @@ public record OpenAiRequest(
     try {
       root = json.readTree(body);
     } catch (JacksonException e) {
-      throw ApiError.invalid(null, "invalid_json", "request body is not valid JSON: " + e.getOriginalMessage());
+      throw ApiError.invalid(
+          null, "invalid_json", "request body is not valid JSON: " + e.getOriginalMessage());
     } catch (java.io.IOException e) {
-      throw ApiError.invalid(null, "invalid_json", "request body could not be read: " + e.getMessage());
+      throw ApiError.invalid(
+          null, "invalid_json", "request body could not be read: " + e.getMessage());
     }
     if (root == null || !root.isObject()) {
       throw ApiError.invalid(null, "invalid_json", "request body must be a JSON object");
@@ -66,9 +68,13 @@ public record OpenAiRequest(
         prompt = prompt(root);
       }
     }
-    Integer maxTokens = integer(root, chat && root.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens");
+    Integer maxTokens =
+        integer(
+            root,
+            chat && root.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens");
     if (maxTokens != null && maxTokens < 1) {
-      throw ApiError.invalid("max_tokens", "invalid_value", "max_tokens must be at least 1, got " + maxTokens);
+      throw ApiError.invalid(
+          "max_tokens", "invalid_value", "max_tokens must be at least 1, got " + maxTokens);
     }
     Integer n = integer(root, "n");
     if (n != null && n != 1) {
@@ -76,7 +82,8 @@ public record OpenAiRequest(
     }
     double temperature = number(root, "temperature", 1.0);
     if (temperature < 0 || temperature > 2) {
-      throw ApiError.invalid("temperature", "invalid_value", "temperature must be in [0, 2], got " + temperature);
+      throw ApiError.invalid(
+          "temperature", "invalid_value", "temperature must be in [0, 2], got " + temperature);
     }
     double topP = number(root, "top_p", 1.0);
     if (!(topP > 0 && topP <= 1)) {
@@ -87,8 +94,18 @@ public record OpenAiRequest(
     JsonNode options = root.get("stream_options");
     boolean includeUsage = options != null && options.isObject() && bool(options, "include_usage");
     return new OpenAiRequest(
-        chat, model, prompt, promptTokenIds, messages, maxTokens, temperature, topP, seed == null ? -1 : seed,
-        stream, includeUsage, stop(root));
+        chat,
+        model,
+        prompt,
+        promptTokenIds,
+        messages,
+        maxTokens,
+        temperature,
+        topP,
+        seed == null ? -1 : seed,
+        stream,
+        includeUsage,
+        stop(root));
   }
 
   private static String prompt(JsonNode root) {
@@ -103,7 +120,9 @@ public record OpenAiRequest(
       return p.get(0).asText();
     }
     throw ApiError.invalid(
-        "prompt", "invalid_type", "'prompt' must be a string, an array of one string, or an array of token ids");
+        "prompt",
+        "invalid_type",
+        "'prompt' must be a string, an array of one string, or an array of token ids");
   }
 
   /** OpenAI also accepts a prompt as an array of token ids (or one such array in an array). */
@@ -119,7 +138,10 @@ public record OpenAiRequest(
     for (int i = 0; i < ids.length; i++) {
       JsonNode id = p.get(i);
       if (!id.isIntegralNumber() || !id.canConvertToInt() || id.asInt() < 0) {
-        throw ApiError.invalid("prompt", "invalid_type", "prompt[" + i + "] must be a non-negative token id, got " + id);
+        throw ApiError.invalid(
+            "prompt",
+            "invalid_type",
+            "prompt[" + i + "] must be a non-negative token id, got " + id);
       }
       ids[i] = id.asInt();
     }
@@ -129,7 +151,8 @@ public record OpenAiRequest(
   private static List<ChatMessage> messages(JsonNode root) {
     JsonNode ms = root.get("messages");
     if (ms == null || !ms.isArray() || ms.isEmpty()) {
-      throw ApiError.invalid("messages", "missing_required_parameter", "'messages' must be a non-empty array");
+      throw ApiError.invalid(
+          "messages", "missing_required_parameter", "'messages' must be a non-empty array");
     }
     List<ChatMessage> out = new ArrayList<>();
     for (int i = 0; i < ms.size(); i++) {
@@ -156,13 +179,19 @@ public record OpenAiRequest(
       for (JsonNode part : c) {
         if (!"text".equals(part.path("type").asText())) {
           throw ApiError.invalid(
-              at + ".content", "invalid_type", at + ": only text content parts are supported, got '" + part.path("type").asText() + "'");
+              at + ".content",
+              "invalid_type",
+              at
+                  + ": only text content parts are supported, got '"
+                  + part.path("type").asText()
+                  + "'");
         }
         sb.append(part.path("text").asText());
       }
       return sb.toString();
     }
-    throw ApiError.invalid(at + ".content", "invalid_type", at + ".content must be a string or an array of parts");
+    throw ApiError.invalid(
+        at + ".content", "invalid_type", at + ".content must be a string or an array of parts");
   }
 
   private static List<String> stop(JsonNode root) {
@@ -185,7 +214,8 @@ public record OpenAiRequest(
       }
       return out;
     }
-    throw ApiError.invalid("stop", "invalid_type", "'stop' must be a string or an array of up to 4 strings");
+    throw ApiError.invalid(
+        "stop", "invalid_type", "'stop' must be a string or an array of up to 4 strings");
   }
 
   private static String text(JsonNode root, String field, boolean required) {

@@ -15,8 +15,14 @@ final class OpenAiResponses {
 
   /** A whole (non-streamed) response. */
   String complete(
-      boolean chat, String id, long created, String model, String text, String finishReason,
-      int promptTokens, int completionTokens) {
+      boolean chat,
+      String id,
+      long created,
+      String model,
+      String text,
+      String finishReason,
+      int promptTokens,
+      int completionTokens) {
     ObjectNode root = header(chat, id, created, model, false);
     ObjectNode choice = root.putArray("choices").addObject();
     choice.put("index", 0);
@@ -35,7 +41,14 @@ final class OpenAiResponses {
   }
 
   /** One stream chunk carrying {@code text} and, on the last, a finish reason. */
-  String chunk(boolean chat, String id, long created, String model, String text, boolean first, String finishReason) {
+  String chunk(
+      boolean chat,
+      String id,
+      long created,
+      String model,
+      String text,
+      boolean first,
+      String finishReason) {
     ObjectNode root = header(chat, id, created, model, true);
     ObjectNode choice = root.putArray("choices").addObject();
     choice.put("index", 0);
@@ -60,7 +73,8 @@ final class OpenAiResponses {
   }
 
   /** The usage-only chunk sent last when {@code stream_options.include_usage} is set. */
-  String usageChunk(boolean chat, String id, long created, String model, int promptTokens, int completionTokens) {
+  String usageChunk(
+      boolean chat, String id, long created, String model, int promptTokens, int completionTokens) {
     ObjectNode root = header(chat, id, created, model, true);
     root.putArray("choices");
     usage(root, promptTokens, completionTokens);
@@ -109,7 +123,8 @@ final class OpenAiResponses {
   private ObjectNode header(boolean chat, String id, long created, String model, boolean chunk) {
     ObjectNode root = json.createObjectNode();
     root.put("id", id);
-    root.put("object", chat ? (chunk ? "chat.completion.chunk" : "chat.completion") : "text_completion");
+    root.put(
+        "object", chat ? (chunk ? "chat.completion.chunk" : "chat.completion") : "text_completion");
     root.put("created", created);
     root.put("model", model);
     root.put("system_fingerprint", "gearbox");

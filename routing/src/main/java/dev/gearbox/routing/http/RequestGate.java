@@ -3,8 +3,8 @@ package dev.gearbox.routing.http;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Counts completion requests in flight and closes the door for a drain: once draining, new
- * requests get 503 so the Service's other pods take them, while admitted ones run to the end.
+ * Counts completion requests in flight and closes the door for a drain: once draining, new requests
+ * get 503 so the Service's other pods take them, while admitted ones run to the end.
  */
 public final class RequestGate {
 

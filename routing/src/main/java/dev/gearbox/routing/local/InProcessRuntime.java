@@ -51,11 +51,15 @@ public final class InProcessRuntime implements AutoCloseable {
   }
 
   /**
-   * Serves an already loaded {@code model} as {@code name} with the engine settings {@code
-   * config}; the runtime owns the model from here on and closes it.
+   * Serves an already loaded {@code model} as {@code name} with the engine settings {@code config};
+   * the runtime owns the model from here on and closes it.
    */
   public static InProcessRuntime start(
-      LanguageModel model, String name, List<String[]> extraPlacements, EngineConfig config, int port)
+      LanguageModel model,
+      String name,
+      List<String[]> extraPlacements,
+      EngineConfig config,
+      int port)
       throws IOException {
     try {
       List<Placement> placements = new ArrayList<>();

@@ -35,7 +35,10 @@ public final class LocalMode {
 
   /** Where the bundled default model is looked for, in order, relative to the working directory. */
   static final List<String> DEFAULT_MODEL_DIRS =
-      List.of("examples/models/apriel2-tiny", "../examples/models/apriel2-tiny", "../shared/golden/apriel2-tiny");
+      List.of(
+          "examples/models/apriel2-tiny",
+          "../examples/models/apriel2-tiny",
+          "../shared/golden/apriel2-tiny");
 
   record Options(
       Path model,
@@ -65,7 +68,8 @@ public final class LocalMode {
     System.out.printf("gearbox up: loading %s ...%n", o.model());
     long t0 = System.nanoTime();
     InProcessRuntime runtime =
-        InProcessRuntime.start(o.model(), o.placements(), o.memoryBudget(), o.runtimePort(), o.threads());
+        InProcessRuntime.start(
+            o.model(), o.placements(), o.memoryBudget(), o.runtimePort(), o.threads());
     GrpcRuntimeClient client = GrpcRuntimeClient.connect("127.0.0.1", runtime.port());
     Router router;
     try {
@@ -94,7 +98,9 @@ public final class LocalMode {
         "gearbox up: model '%s' loaded in %.1fs; runtime gRPC 127.0.0.1:%d%n",
         info.modelName(), (System.nanoTime() - t0) / 1e9, runtime.port());
     System.out.printf("%nOpenAI-compatible endpoint: %s%n", endpoint);
-    System.out.printf("  metrics: http://127.0.0.1:%d/metrics   SLOs: http://127.0.0.1:%d/admin/slo%n%n", router.port(), router.port());
+    System.out.printf(
+        "  metrics: http://127.0.0.1:%d/metrics   SLOs: http://127.0.0.1:%d/admin/slo%n%n",
+        router.port(), router.port());
     smokeTest(router.port(), info, o);
     Runnable shutdown =
         () -> {
@@ -107,8 +113,9 @@ public final class LocalMode {
       return;
     }
     System.out.printf(
-        "%nServing until Ctrl-C. Try:%n  curl %s/chat/completions -H 'content-type: application/json' "
-            + "-d '{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":16}'%n",
+        "%nServing until Ctrl-C. Try:%n  curl %s/chat/completions -H 'content-type:"
+            + " application/json' -d"
+            + " '{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":16}'%n",
         endpoint, info.modelName());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -130,16 +137,27 @@ public final class LocalMode {
     // One unprinted request first, so the numbers below are not the JIT's warm-up.
     http.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/completions"))
-            .POST(HttpRequest.BodyPublishers.ofString(
-                json.createObjectNode().put("model", info.modelName()).put("prompt", o.prompt())
-                    .put("max_tokens", o.maxTokens()).toString()))
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    json.createObjectNode()
+                        .put("model", info.modelName())
+                        .put("prompt", o.prompt())
+                        .put("max_tokens", o.maxTokens())
+                        .toString()))
             .build(),
         HttpResponse.BodyHandlers.discarding());
-    System.out.printf("%-14s %-26s %8s %10s %14s  %s%n", "placement", "layers", "rel.cost", "tokens/s",
-        "state@" + info.maxContextLength(), "answer");
+    System.out.printf(
+        "%-14s %-26s %8s %10s %14s  %s%n",
+        "placement",
+        "layers",
+        "rel.cost",
+        "tokens/s",
+        "state@" + info.maxContextLength(),
+        "answer");
     List<RuntimeInfo.PlacementInfo> placements = new ArrayList<>(info.placements());
     placements.sort(
-        java.util.Comparator.comparing((RuntimeInfo.PlacementInfo p) -> !p.name().equals(info.defaultPlacement()))
+        java.util.Comparator.comparing(
+                (RuntimeInfo.PlacementInfo p) -> !p.name().equals(info.defaultPlacement()))
             .thenComparing(RuntimeInfo.PlacementInfo::name));
     for (RuntimeInfo.PlacementInfo p : placements) {
       String body =
@@ -182,13 +200,16 @@ public final class LocalMode {
 
   private static String printable(String s) {
     StringBuilder sb = new StringBuilder("\"");
-    s.codePoints().limit(48).forEach(c -> {
-      if (c < 0x20 || c == 0x7f || c == 0xfffd) {
-        sb.append(c == 0xfffd ? "\\ufffd" : String.format("\\x%02x", c));
-      } else {
-        sb.appendCodePoint(c);
-      }
-    });
+    s.codePoints()
+        .limit(48)
+        .forEach(
+            c -> {
+              if (c < 0x20 || c == 0x7f || c == 0xfffd) {
+                sb.append(c == 0xfffd ? "\\ufffd" : String.format("\\x%02x", c));
+              } else {
+                sb.appendCodePoint(c);
+              }
+            });
     return sb.append('"').toString();
   }
 
@@ -228,9 +249,9 @@ public final class LocalMode {
       }
       if (flag.equals("--help") || flag.equals("-h")) {
         throw new IllegalArgumentException(
-            "usage: LocalMode [--model DIR] [--port 8080] [--runtime-port 0] [--config routing.yaml] "
-                + "[--placement NAME=PATTERN]... [--memory-budget 512m] [--prompt TEXT] [--max-tokens 32] "
-                + "[--threads N] [--no-serve]");
+            "usage: LocalMode [--model DIR] [--port 8080] [--runtime-port 0] [--config"
+                + " routing.yaml] [--placement NAME=PATTERN]... [--memory-budget 512m] [--prompt"
+                + " TEXT] [--max-tokens 32] [--threads N] [--no-serve]");
       }
       if (i + 1 >= args.length) {
         throw new IllegalArgumentException(flag + " needs a value");
@@ -244,7 +265,8 @@ public final class LocalMode {
         case "--placement" -> {
           int eq = value.indexOf('=');
           if (eq <= 0 || eq == value.length() - 1) {
-            throw new IllegalArgumentException("--placement expects NAME=PATTERN, got '" + value + "'");
+            throw new IllegalArgumentException(
+                "--placement expects NAME=PATTERN, got '" + value + "'");
           }
           placements.add(new String[] {value.substring(0, eq), value.substring(eq + 1)});
         }
@@ -263,7 +285,8 @@ public final class LocalMode {
         }
       }
       if (model == null) {
-        throw new IllegalArgumentException("no --model given and no bundled model found in " + DEFAULT_MODEL_DIRS);
+        throw new IllegalArgumentException(
+            "no --model given and no bundled model found in " + DEFAULT_MODEL_DIRS);
       }
     }
     if (!Files.isRegularFile(model.resolve("config.json"))) {
@@ -272,7 +295,8 @@ public final class LocalMode {
     if (config != null && !Files.isRegularFile(config)) {
       throw new IllegalArgumentException("--config " + config + " is not a file");
     }
-    return new Options(model, port, runtimePort, config, placements, budget, prompt, maxTokens, threads, serve);
+    return new Options(
+        model, port, runtimePort, config, placements, budget, prompt, maxTokens, threads, serve);
   }
 
   private static int intFlag(String flag, String value) {
@@ -285,12 +309,13 @@ public final class LocalMode {
 
   private static long bytes(String flag, String value) {
     String v = value.trim().toLowerCase(Locale.ROOT);
-    long unit = switch (v.isEmpty() ? ' ' : v.charAt(v.length() - 1)) {
-      case 'k' -> 1L << 10;
-      case 'm' -> 1L << 20;
-      case 'g' -> 1L << 30;
-      default -> 1;
-    };
+    long unit =
+        switch (v.isEmpty() ? ' ' : v.charAt(v.length() - 1)) {
+          case 'k' -> 1L << 10;
+          case 'm' -> 1L << 20;
+          case 'g' -> 1L << 30;
+          default -> 1;
+        };
     try {
       long n = Long.parseLong(unit > 1 ? v.substring(0, v.length() - 1) : v);
       if (n <= 0) {
@@ -298,7 +323,8 @@ public final class LocalMode {
       }
       return n * unit;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(flag + " expects a byte count such as 512m or 2g, got '" + value + "'");
+      throw new IllegalArgumentException(
+          flag + " expects a byte count such as 512m or 2g, got '" + value + "'");
     }
   }
 }

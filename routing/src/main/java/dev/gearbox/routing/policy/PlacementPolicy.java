@@ -21,7 +21,10 @@ public final class PlacementPolicy {
    * @param kvUtilization the runtime's current KV utilisation, 0..1
    */
   public static Selection select(
-      RouterConfig.Routing routing, String runtimeDefault, RequestFacts facts, double kvUtilization) {
+      RouterConfig.Routing routing,
+      String runtimeDefault,
+      RequestFacts facts,
+      double kvUtilization) {
     if (facts.explicitPlacement() != null) {
       return new Selection(facts.explicitPlacement(), Selection.EXPLICIT);
     }
@@ -62,7 +65,10 @@ public final class PlacementPolicy {
     }
     if (m.path() != null) {
       String p = m.path();
-      boolean ok = p.endsWith("*") ? f.path().startsWith(p.substring(0, p.length() - 1)) : p.equals(f.path());
+      boolean ok =
+          p.endsWith("*")
+              ? f.path().startsWith(p.substring(0, p.length() - 1))
+              : p.equals(f.path());
       if (!ok) {
         return false;
       }

@@ -15,13 +15,13 @@ import dev.gearbox.runtime.api.v1.StatsRequest;
 import dev.gearbox.runtime.api.v1.StatsResponse;
 import dev.gearbox.runtime.api.v1.TokenIds;
 import io.grpc.ManagedChannel;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse;
-import io.grpc.health.v1.HealthGrpc;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -52,14 +52,18 @@ public final class GrpcRuntimeClient implements RuntimeClient {
 
   /** A client with its own plaintext channel to {@code host:port} (the sidecar's loopback). */
   public static GrpcRuntimeClient connect(String host, int port) {
-    return new GrpcRuntimeClient(ManagedChannelBuilder.forAddress(host, port).usePlaintext().build());
+    return new GrpcRuntimeClient(
+        ManagedChannelBuilder.forAddress(host, port).usePlaintext().build());
   }
 
   @Override
   public RuntimeInfo info() {
     InfoResponse r;
     try {
-      r = blocking.withDeadlineAfter(UNARY_DEADLINE_MS, TimeUnit.MILLISECONDS).info(InfoRequest.getDefaultInstance());
+      r =
+          blocking
+              .withDeadlineAfter(UNARY_DEADLINE_MS, TimeUnit.MILLISECONDS)
+              .info(InfoRequest.getDefaultInstance());
     } catch (StatusRuntimeException e) {
       throw failure(e);
     }
@@ -72,20 +76,26 @@ public final class GrpcRuntimeClient implements RuntimeClient {
         }
       }
       placements.add(
-          new RuntimeInfo.PlacementInfo(p.getName(), p.getPattern(), p.getRelativeCost(), p.getKvBytesPerToken(), atMax));
+          new RuntimeInfo.PlacementInfo(
+              p.getName(), p.getPattern(), p.getRelativeCost(), p.getKvBytesPerToken(), atMax));
     }
-    return new RuntimeInfo(r.getModel(), r.getMaxContextLength(), r.getDefaultPlacement(), placements);
+    return new RuntimeInfo(
+        r.getModel(), r.getMaxContextLength(), r.getDefaultPlacement(), placements);
   }
 
   @Override
   public RuntimeLoad load() {
     StatsResponse s;
     try {
-      s = blocking.withDeadlineAfter(UNARY_DEADLINE_MS, TimeUnit.MILLISECONDS).stats(StatsRequest.getDefaultInstance());
+      s =
+          blocking
+              .withDeadlineAfter(UNARY_DEADLINE_MS, TimeUnit.MILLISECONDS)
+              .stats(StatsRequest.getDefaultInstance());
     } catch (StatusRuntimeException e) {
       throw failure(e);
     }
-    return new RuntimeLoad(serving(), s.getUtilization(), s.getRunning(), s.getWaiting(), s.getUsedBytes());
+    return new RuntimeLoad(
+        serving(), s.getUtilization(), s.getRunning(), s.getWaiting(), s.getUsedBytes());
   }
 
   /** Standard gRPC health of the Runtime service: NOT_SERVING while the runtime drains. */
@@ -106,7 +116,9 @@ public final class GrpcRuntimeClient implements RuntimeClient {
   @Override
   public Cancellable generate(GenerateCall call, GenerateListener listener) {
     SamplingParams.Builder sampling =
-        SamplingParams.newBuilder().setTemperature((float) call.temperature()).setTopP((float) call.topP());
+        SamplingParams.newBuilder()
+            .setTemperature((float) call.temperature())
+            .setTopP((float) call.topP());
     if (call.seed() >= 0) {
       sampling.setSeed(call.seed());
     }
@@ -131,7 +143,8 @@ public final class GrpcRuntimeClient implements RuntimeClient {
   }
 
   /** Forwards one Generate stream to a listener and lets the router cancel it. */
-  private static final class StreamObserver implements ClientResponseObserver<GenerateRequest, GenerateResponse> {
+  private static final class StreamObserver
+      implements ClientResponseObserver<GenerateRequest, GenerateResponse> {
     private final GenerateListener listener;
     private volatile ClientCallStreamObserver<GenerateRequest> call;
     private volatile boolean cancelled;
@@ -171,7 +184,8 @@ public final class GrpcRuntimeClient implements RuntimeClient {
             f.getReason() == FinishReason.FINISH_REASON_LENGTH
                 ? GenerateListener.FinishReason.LENGTH
                 : GenerateListener.FinishReason.STOP;
-        listener.onComplete(reason, f.getUsage().getPromptTokens(), f.getUsage().getCompletionTokens());
+        listener.onComplete(
+            reason, f.getUsage().getPromptTokens(), f.getUsage().getCompletionTokens());
       }
     }
 
@@ -186,17 +200,21 @@ public final class GrpcRuntimeClient implements RuntimeClient {
     @Override
     public void onCompleted() {
       if (!finished && !cancelled) {
-        listener.onError(new RuntimeFailure(RuntimeFailure.Kind.INTERNAL, "runtime ended the stream without a finish message"));
+        listener.onError(
+            new RuntimeFailure(
+                RuntimeFailure.Kind.INTERNAL, "runtime ended the stream without a finish message"));
       }
     }
   }
 
   static RuntimeFailure failure(Throwable t) {
     Status status = Status.fromThrowable(t);
-    String message = status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
+    String message =
+        status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
     RuntimeFailure.Kind kind =
         switch (status.getCode()) {
-          case INVALID_ARGUMENT, NOT_FOUND, OUT_OF_RANGE, FAILED_PRECONDITION -> RuntimeFailure.Kind.INVALID_REQUEST;
+          case INVALID_ARGUMENT, NOT_FOUND, OUT_OF_RANGE, FAILED_PRECONDITION ->
+              RuntimeFailure.Kind.INVALID_REQUEST;
           case RESOURCE_EXHAUSTED -> RuntimeFailure.Kind.SATURATED;
           case UNAVAILABLE, CANCELLED, ABORTED -> RuntimeFailure.Kind.UNAVAILABLE;
           case DEADLINE_EXCEEDED -> RuntimeFailure.Kind.DEADLINE;
@@ -207,7 +225,10 @@ public final class GrpcRuntimeClient implements RuntimeClient {
 
   private static java.time.Duration retryDelay(Throwable t) {
     Metadata trailers = Status.trailersFromThrowable(t);
-    com.google.rpc.Status details = trailers == null ? null : StatusProto.fromStatusAndTrailers(Status.fromThrowable(t), trailers);
+    com.google.rpc.Status details =
+        trailers == null
+            ? null
+            : StatusProto.fromStatusAndTrailers(Status.fromThrowable(t), trailers);
     if (details != null) {
       for (Any any : details.getDetailsList()) {
         if (any.is(RetryInfo.class)) {

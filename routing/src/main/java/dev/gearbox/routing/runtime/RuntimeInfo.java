@@ -5,14 +5,17 @@ import java.util.List;
 /**
  * The runtime's catalogue as the router sees it.
  *
- * @param modelName the served model's name ({@code apriel}); clients address it as {@code
- *     apriel} or {@code apriel:<placement>}
+ * @param modelName the served model's name ({@code apriel}); clients address it as {@code apriel}
+ *     or {@code apriel:<placement>}
  * @param maxContextLength most tokens (prompt + completion) one sequence may hold
  * @param defaultPlacement the checkpoint's own default placement (all-FA on a supernet)
  * @param placements every placement the runtime hosts
  */
 public record RuntimeInfo(
-    String modelName, int maxContextLength, String defaultPlacement, List<PlacementInfo> placements) {
+    String modelName,
+    int maxContextLength,
+    String defaultPlacement,
+    List<PlacementInfo> placements) {
 
   public RuntimeInfo {
     placements = List.copyOf(placements);
@@ -43,5 +46,9 @@ public record RuntimeInfo(
    * @param stateBytesAtMaxContext decode-state bytes of one sequence at the maximum context
    */
   public record PlacementInfo(
-      String name, String layers, double relativeCost, long kvBytesPerToken, long stateBytesAtMaxContext) {}
+      String name,
+      String layers,
+      double relativeCost,
+      long kvBytesPerToken,
+      long stateBytesAtMaxContext) {}
 }

@@ -31,7 +31,10 @@ public final class SloTracker {
   private final Map<String, PlacementSlo> placements = new ConcurrentHashMap<>();
 
   public SloTracker(
-      MeterRegistry registry, Supplier<RouterConfig.Slo> objectives, Duration window, LongSupplier nanoClock) {
+      MeterRegistry registry,
+      Supplier<RouterConfig.Slo> objectives,
+      Duration window,
+      LongSupplier nanoClock) {
     this.registry = registry;
     this.objectives = objectives;
     this.windowNanos = window.toNanos();
@@ -124,11 +127,13 @@ public final class SloTracker {
       violations.increment();
       LOG.warning(
           String.format(
-              "SLO violated: placement=%s %s p95=%.1fms target=%.1fms", placement, kind, p95, target));
+              "SLO violated: placement=%s %s p95=%.1fms target=%.1fms",
+              placement, kind, p95, target));
     } else {
       LOG.info(
           String.format(
-              "SLO met again: placement=%s %s p95=%.1fms target=%.1fms", placement, kind, p95, target));
+              "SLO met again: placement=%s %s p95=%.1fms target=%.1fms",
+              placement, kind, p95, target));
     }
   }
 

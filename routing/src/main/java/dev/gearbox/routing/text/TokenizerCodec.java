@@ -5,12 +5,12 @@ import dev.gearbox.runtime.text.Detokenizer;
 import dev.gearbox.runtime.text.Tokenizer;
 import dev.gearbox.runtime.text.Tokenizers;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.ArrayList;
+import java.util.List;
 
 /**
- * A {@link PromptCodec} over the checkpoint's own tokenizer and chat template (the runtime's
- * {@code text} package, so router and runtime agree on every id; the template is the Jinja {@code
+ * A {@link PromptCodec} over the checkpoint's own tokenizer and chat template (the runtime's {@code
+ * text} package, so router and runtime agree on every id; the template is the Jinja {@code
  * chat_template} of {@code tokenizer_config.json}, rendered by Jinjava).
  */
 public final class TokenizerCodec implements PromptCodec {
@@ -48,7 +48,8 @@ public final class TokenizerCodec implements PromptCodec {
     try {
       return chat.render(list, true);
     } catch (ChatTemplate.ChatTemplateException e) {
-      throw new IllegalArgumentException("the model's chat template rejected the messages: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "the model's chat template rejected the messages: " + e.getMessage(), e);
     }
   }
 

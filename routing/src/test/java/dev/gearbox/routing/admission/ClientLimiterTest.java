@@ -36,7 +36,8 @@ class ClientLimiterTest {
     assertFalse(over.admitted());
     assertEquals(1, over.retryAfterSeconds());
     now.addAndGet(500_000_000L);
-    assertTrue(limiter.tryAcquire("a", limits).admitted(), "half a second refills one token at 2/s");
+    assertTrue(
+        limiter.tryAcquire("a", limits).admitted(), "half a second refills one token at 2/s");
     assertFalse(limiter.tryAcquire("a", limits).admitted());
   }
 }

@@ -60,13 +60,19 @@ class ConfigParserTest {
     assertEquals("turbo-8x", c.routing().underKvPressure().shiftTo());
     assertEquals(40.0, c.slo().tpotP95Ms());
     ConfigException both =
-        assertThrows(ConfigException.class, () -> parser.parse("r", "default: a\nrouting: { default: b }\n"));
+        assertThrows(
+            ConfigException.class,
+            () -> parser.parse("r", "default: a\nrouting: { default: b }\n"));
     assertTrue(both.getMessage().contains("use one form"), both.getMessage());
     ConfigException missing =
         assertThrows(
             ConfigException.class,
-            () -> ConfigParser.checkPlacements("r", parser.parse("r", "placements: [a, gone]\n"), List.of("a")));
-    assertTrue(missing.getMessage().contains("placements[1]: placement 'gone' is not served"), missing.getMessage());
+            () ->
+                ConfigParser.checkPlacements(
+                    "r", parser.parse("r", "placements: [a, gone]\n"), List.of("a")));
+    assertTrue(
+        missing.getMessage().contains("placements[1]: placement 'gone' is not served"),
+        missing.getMessage());
   }
 
   @Test
@@ -83,14 +89,29 @@ class ConfigParserTest {
 
   @Test
   void rejectionsNameTheField() {
-    String typo = error(parser, "routing:\n  rules:\n    - match: { workloud: batch }\n      placement: x\n");
-    assertTrue(typo.contains("cfg.yaml") && typo.contains("routing.rules[0].match") && typo.contains("workloud"), typo);
+    String typo =
+        error(parser, "routing:\n  rules:\n    - match: { workloud: batch }\n      placement: x\n");
+    assertTrue(
+        typo.contains("cfg.yaml")
+            && typo.contains("routing.rules[0].match")
+            && typo.contains("workloud"),
+        typo);
 
-    String type = error(parser, "routing:\n  rules:\n    - match: { minPromptTokens: lots }\n      placement: x\n");
+    String type =
+        error(
+            parser,
+            "routing:\n  rules:\n    - match: { minPromptTokens: lots }\n      placement: x\n");
     assertTrue(type.contains("routing.rules[0].match.minPromptTokens"), type);
 
-    String range = error(parser, "routing:\n  rules:\n    - match: { minPromptTokens: 10, maxPromptTokens: 5 }\n      placement: x\n");
-    assertTrue(range.contains("routing.rules[0].match: minPromptTokens 10 > maxPromptTokens 5"), range);
+    String range =
+        error(
+            parser,
+            "routing:\n"
+                + "  rules:\n"
+                + "    - match: { minPromptTokens: 10, maxPromptTokens: 5 }\n"
+                + "      placement: x\n");
+    assertTrue(
+        range.contains("routing.rules[0].match: minPromptTokens 10 > maxPromptTokens 5"), range);
 
     String noPlacement = error(parser, "routing:\n  rules:\n    - match: { workload: batch }\n");
     assertTrue(noPlacement.contains("routing.rules[0].placement: required"), noPlacement);
@@ -107,10 +128,17 @@ class ConfigParserTest {
 
   @Test
   void placementsAreCheckedAgainstTheRuntime() {
-    RouterConfig c = parser.parse("cfg.yaml", "routing:\n  default: all-fa\n  underKvPressure: { above: 0.9, shiftTo: warp }\n");
+    RouterConfig c =
+        parser.parse(
+            "cfg.yaml",
+            "routing:\n  default: all-fa\n  underKvPressure: { above: 0.9, shiftTo: warp }\n");
     ConfigException e =
-        assertThrows(ConfigException.class, () -> ConfigParser.checkPlacements("cfg.yaml", c, List.of("all-fa", "turbo")));
-    assertTrue(e.getMessage().contains("routing.underKvPressure.shiftTo: placement 'warp' is not served"), e.getMessage());
+        assertThrows(
+            ConfigException.class,
+            () -> ConfigParser.checkPlacements("cfg.yaml", c, List.of("all-fa", "turbo")));
+    assertTrue(
+        e.getMessage().contains("routing.underKvPressure.shiftTo: placement 'warp' is not served"),
+        e.getMessage());
     ConfigParser.checkPlacements("cfg.yaml", c, List.of("all-fa", "warp"));
   }
 }
