@@ -64,10 +64,11 @@ public final class RuntimeView implements AutoCloseable {
     return load;
   }
 
-  /** Polls the runtime now. */
+  /** Polls the runtime now; the catalogue is fetched again after each reconnection. */
   public void refresh() {
     try {
-      if (info == null) {
+      if (info == null || !reachable) {
+        // A runtime that comes back may be a new process serving different placements.
         info = client.info();
       }
       load = client.load();

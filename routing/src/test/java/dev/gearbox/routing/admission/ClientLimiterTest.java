@@ -40,4 +40,18 @@ class ClientLimiterTest {
         limiter.tryAcquire("a", limits).admitted(), "half a second refills one token at 2/s");
     assertFalse(limiter.tryAcquire("a", limits).admitted());
   }
+
+  @Test
+  void idleClientsAreForgottenAndBehaveAsNew() {
+    RouterConfig.PerClient limits = new RouterConfig.PerClient(1, 10.0, 1);
+    ClientLimiter.Decision held = limiter.tryAcquire("busy", limits);
+    ClientLimiter.Decision done = limiter.tryAcquire("idle", limits);
+    done.permit().release();
+    now.addAndGet(1_000_000_000L);
+    limiter.sweep(limits);
+    assertEquals(1, limiter.trackedClients(), "only the client with a request in flight stays");
+    assertFalse(limiter.tryAcquire("busy", limits).admitted(), "its in-flight count survived the sweep");
+    held.permit().release();
+    assertTrue(limiter.tryAcquire("idle", limits).admitted());
+  }
 }
