@@ -84,7 +84,11 @@ public final class ClientLimiter {
     Decision admit(String client, RouterConfig.PerClient limits, long now) {
       if (limits.maxConcurrent() > 0 && inFlight >= limits.maxConcurrent()) {
         return Decision.rejected(
-            "client '" + client + "' has " + inFlight + " requests in flight, limit "
+            "client '"
+                + client
+                + "' has "
+                + inFlight
+                + " requests in flight, limit "
                 + limits.maxConcurrent(),
             1);
       }
@@ -95,7 +99,12 @@ public final class ClientLimiter {
         if (tokens < 1) {
           int wait = (int) Math.max(1, Math.ceil((1 - tokens) / rate));
           return Decision.rejected(
-              "client '" + client + "' exceeded " + rate + " requests/s (burst " + limits.burst()
+              "client '"
+                  + client
+                  + "' exceeded "
+                  + rate
+                  + " requests/s (burst "
+                  + limits.burst()
                   + ")",
               wait);
         }

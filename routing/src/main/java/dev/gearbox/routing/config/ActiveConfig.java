@@ -154,6 +154,7 @@ public final class ActiveConfig implements AutoCloseable {
 
   private void reloadQuietly() {
     try {
+      checkDeferredPlacements();
       reload();
     } catch (ConfigException e) {
       // already logged and counted
@@ -168,8 +169,36 @@ public final class ActiveConfig implements AutoCloseable {
     if (placements != null) {
       ConfigParser.checkPlacements(file.toString(), config, placements);
     }
+    placementsChecked = placements != null;
     return config;
   }
+
+  /**
+   * A config loaded while the runtime was unreachable is checked against its placements once it
+   * answers; a mismatch is reported (log, rejection count, {@code lastError}) but the config stays,
+   * as there is no earlier one to fall back to, and requests routed to a missing placement get a
+   * 404 naming it.
+   */
+  private void checkDeferredPlacements() {
+    if (placementsChecked) {
+      return;
+    }
+    Collection<String> placements = servedPlacements.get();
+    if (placements == null) {
+      return;
+    }
+    placementsChecked = true;
+    try {
+      ConfigParser.checkPlacements(file.toString(), current.get(), placements);
+    } catch (ConfigException e) {
+      rejections.incrementAndGet();
+      lastError = e.getMessage();
+      LOG.warning(
+          "gearbox router config names placements the runtime does not serve: " + e.getMessage());
+    }
+  }
+
+  private volatile boolean placementsChecked;
 
   private String read() {
     try {

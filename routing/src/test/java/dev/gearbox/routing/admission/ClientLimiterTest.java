@@ -50,7 +50,8 @@ class ClientLimiterTest {
     now.addAndGet(1_000_000_000L);
     limiter.sweep(limits);
     assertEquals(1, limiter.trackedClients(), "only the client with a request in flight stays");
-    assertFalse(limiter.tryAcquire("busy", limits).admitted(), "its in-flight count survived the sweep");
+    assertFalse(
+        limiter.tryAcquire("busy", limits).admitted(), "its in-flight count survived the sweep");
     held.permit().release();
     assertTrue(limiter.tryAcquire("idle", limits).admitted());
   }
