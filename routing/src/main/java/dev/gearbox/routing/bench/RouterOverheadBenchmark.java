@@ -174,7 +174,8 @@ public final class RouterOverheadBenchmark {
           public void onError(RuntimeFailure failure) {
             done.completeExceptionally(failure);
           }
-        });
+        },
+        Runnable::run);
     done.get();
   }
 

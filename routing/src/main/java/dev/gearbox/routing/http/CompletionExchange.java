@@ -35,6 +35,7 @@ final class CompletionExchange implements GenerateListener {
   private final HttpServerRequest request;
   private final HttpServerResponse response;
   private final Context context;
+  private final java.util.concurrent.Executor onEventLoop;
   private final long startNanos = System.nanoTime();
   private final String id;
   private final long created = System.currentTimeMillis() / 1000;
@@ -69,6 +70,7 @@ final class CompletionExchange implements GenerateListener {
     this.request = request;
     this.response = request.response();
     this.context = context;
+    this.onEventLoop = command -> context.runOnContext(v -> command.run());
     this.id = "gbx-" + UUID.randomUUID();
   }
 
@@ -172,7 +174,7 @@ final class CompletionExchange implements GenerateListener {
   private void attempt() {
     attempts++;
     callStartNanos = System.nanoTime();
-    inFlight = services.runtime().generate(call, this);
+    inFlight = services.runtime().generate(call, this, onEventLoop);
   }
 
   private String explicitPlacement(String model, String modelName, RuntimeInfo info) {
@@ -245,18 +247,18 @@ final class CompletionExchange implements GenerateListener {
 
   @Override
   public void onToken(int tokenId, String runtimeText) {
-    context.runOnContext(v -> token(tokenId));
+    token(tokenId);
   }
 
   @Override
   public void onComplete(FinishReason reason, int promptTokens, int completionTokens) {
     callEndNanos = System.nanoTime();
-    context.runOnContext(v -> finish(reason.openAiName()));
+    finish(reason.openAiName());
   }
 
   @Override
   public void onError(RuntimeFailure failure) {
-    context.runOnContext(v -> runtimeFailed(failure));
+    runtimeFailed(failure);
   }
 
   private void token(int tokenId) {

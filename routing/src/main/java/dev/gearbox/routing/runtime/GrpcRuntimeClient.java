@@ -27,6 +27,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -114,7 +115,7 @@ public final class GrpcRuntimeClient implements RuntimeClient {
   }
 
   @Override
-  public Cancellable generate(GenerateCall call, GenerateListener listener) {
+  public Cancellable generate(GenerateCall call, GenerateListener listener, Executor callbacks) {
     SamplingParams.Builder sampling =
         SamplingParams.newBuilder()
             .setTemperature((float) call.temperature())
@@ -138,6 +139,7 @@ public final class GrpcRuntimeClient implements RuntimeClient {
     StreamObserver observer = new StreamObserver(listener);
     async
         .withDeadlineAfter(call.deadline().toMillis(), TimeUnit.MILLISECONDS)
+        .withExecutor(callbacks)
         .generate(request, observer);
     return observer::cancel;
   }

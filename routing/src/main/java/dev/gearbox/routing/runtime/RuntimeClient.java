@@ -1,5 +1,7 @@
 package dev.gearbox.routing.runtime;
 
+import java.util.concurrent.Executor;
+
 /**
  * What the router needs from one model runtime: its catalogue, its load, and streaming generation.
  *
@@ -23,12 +25,14 @@ public interface RuntimeClient extends AutoCloseable {
   RuntimeLoad load();
 
   /**
-   * Starts one generation; tokens and the end arrive on {@code listener}, from any thread, in
-   * order, and exactly one of {@code onComplete}/{@code onError} ends the stream.
+   * Starts one generation; tokens and the end arrive on {@code listener}, in order, run by {@code
+   * callbacks}, and exactly one of {@code onComplete}/{@code onError} ends the stream.
    *
+   * @param callbacks runs the listener's methods (the caller's event loop, so the listener needs no
+   *     locking and no extra thread hop)
    * @return a handle that cancels the call on the runtime (frees its batch slot and cache)
    */
-  Cancellable generate(GenerateCall call, GenerateListener listener);
+  Cancellable generate(GenerateCall call, GenerateListener listener, Executor callbacks);
 
   @Override
   void close();
