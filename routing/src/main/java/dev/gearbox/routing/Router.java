@@ -1,0 +1,201 @@
+package dev.gearbox.routing;
+
+import dev.gearbox.routing.admission.ClientLimiter;
+import dev.gearbox.routing.config.ActiveConfig;
+import dev.gearbox.routing.config.RouterConfig;
+import dev.gearbox.routing.http.HttpFront;
+import dev.gearbox.routing.http.RequestGate;
+import dev.gearbox.routing.http.RouterServices;
+import dev.gearbox.routing.runtime.RuntimeClient;
+import dev.gearbox.routing.runtime.RuntimeView;
+import dev.gearbox.routing.slo.SloTracker;
+import dev.gearbox.routing.text.PromptCodec;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/** The routing sidecar, assembled: HTTP front, policy, admission, SLO tracking, runtime view. */
+public final class Router implements AutoCloseable {
+
+  private final Vertx vertx;
+  private final HttpServer server;
+  private final RouterServices services;
+
+  private Router(Vertx vertx, HttpServer server, RouterServices services) {
+    this.vertx = vertx;
+    this.server = server;
+    this.services = services;
+  }
+
+  /** Starts building a router. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The HTTP port actually bound. */
+  public int port() {
+    return server.actualPort();
+  }
+
+  /** The runtime's cached catalogue and load. */
+  public RuntimeView runtimeView() {
+    return services.view();
+  }
+
+  /** The configuration in force. */
+  public ActiveConfig config() {
+    return services.config();
+  }
+
+  /** In-flight count and drain state. */
+  public RequestGate gate() {
+    return services.gate();
+  }
+
+  /** The router's metrics. */
+  public PrometheusMeterRegistry registry() {
+    return services.registry();
+  }
+
+  /** Stops accepting connections, then stops the runtime view and the config watch. */
+  @Override
+  public void close() {
+    try {
+      server.close().await(10, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      // fall through: the event loops are closed below anyway
+    }
+    services.view().close();
+    services.config().close();
+    try {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      // nothing left to wait for
+    }
+  }
+
+  /** Options of a router; {@link #runtime} and {@link #codec} are required. */
+  public static final class Builder {
+    private RuntimeClient runtime;
+    private PromptCodec codec;
+    private ActiveConfig config = ActiveConfig.fixed(RouterConfig.defaults());
+    private String host = "127.0.0.1";
+    private int port = 8080;
+    private String modelName;
+    private Duration pollInterval = Duration.ofMillis(250);
+    private Duration configPollInterval = Duration.ofSeconds(2);
+    private Duration sloWindow = Duration.ofMinutes(5);
+
+    public Builder runtime(RuntimeClient runtime) {
+      this.runtime = runtime;
+      return this;
+    }
+
+    public Builder codec(PromptCodec codec) {
+      this.codec = codec;
+      return this;
+    }
+
+    public Builder config(ActiveConfig config) {
+      this.config = config;
+      return this;
+    }
+
+    /** Address to bind; {@code 0.0.0.0} in a pod, loopback by default. */
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    /** Port to bind; 0 picks a free one. */
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    /** Name clients use for the model; defaults to the runtime's. */
+    public Builder modelName(String modelName) {
+      this.modelName = modelName;
+      return this;
+    }
+
+    /** How often the runtime's load (KV utilisation, readiness) is polled. */
+    public Builder pollInterval(Duration pollInterval) {
+      this.pollInterval = pollInterval;
+      return this;
+    }
+
+    /** How often the config file is checked for changes. */
+    public Builder configPollInterval(Duration configPollInterval) {
+      this.configPollInterval = configPollInterval;
+      return this;
+    }
+
+    /** Length of the rolling SLO window. */
+    public Builder sloWindow(Duration sloWindow) {
+      this.sloWindow = sloWindow;
+      return this;
+    }
+
+    /** Binds the port and starts polling; returns once the server is listening. */
+    public Router start() {
+      Objects.requireNonNull(runtime, "runtime");
+      Objects.requireNonNull(codec, "codec");
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      RuntimeView view = new RuntimeView(runtime);
+      ActiveConfig active = config;
+      SloTracker slo =
+          new SloTracker(registry, () -> active.get().slo(), sloWindow, System::nanoTime);
+      RouterServices services =
+          new RouterServices(
+              active,
+              runtime,
+              view,
+              codec,
+              new ClientLimiter(),
+              slo,
+              registry,
+              modelName,
+              new RequestGate());
+      Gauge.builder("gearbox_router_requests_in_flight", services.gate(), RequestGate::inFlight)
+          .description("completion requests admitted and not yet answered")
+          .register(registry);
+      Gauge.builder("gearbox_router_kv_utilization", view, v -> v.load().kvUtilization())
+          .description("runtime KV/state pool utilisation as last polled")
+          .register(registry);
+      Gauge.builder("gearbox_router_runtime_ready", view, v -> v.load().ready() ? 1 : 0)
+          .register(registry);
+      FunctionCounter.builder("gearbox_router_config_reloads", active, ActiveConfig::reloads)
+          .register(registry);
+      FunctionCounter.builder("gearbox_router_config_rejections", active, ActiveConfig::rejections)
+          .register(registry);
+      view.refresh();
+      view.start(pollInterval);
+      active.watch(configPollInterval);
+      Vertx vertx = Vertx.vertx();
+      HttpServer server =
+          vertx.createHttpServer(
+              new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(false));
+      server.requestHandler(new HttpFront(services));
+      try {
+        server.listen().await(30, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        vertx.close();
+        throw new IllegalStateException(
+            "router could not bind " + host + ":" + port + " within 30s", e);
+      } catch (RuntimeException e) {
+        vertx.close();
+        throw new IllegalStateException(
+            "router could not bind " + host + ":" + port + ": " + e.getMessage(), e);
+      }
+      return new Router(vertx, server, services);
+    }
+  }
+}
