@@ -9,6 +9,7 @@ import dev.gearbox.routing.config.RouterConfig;
 import dev.gearbox.routing.runtime.GrpcRuntimeClient;
 import dev.gearbox.routing.runtime.RuntimeInfo;
 import dev.gearbox.routing.text.TokenizerCodec;
+import dev.gearbox.runtime.server.PlacementsFile;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,10 +36,10 @@ public final class LocalMode {
 
   /** Where the bundled default model is looked for, in order, relative to the working directory. */
   static final List<String> DEFAULT_MODEL_DIRS =
-      List.of(
-          "examples/models/apriel2-tiny",
-          "../examples/models/apriel2-tiny",
-          "../shared/golden/apriel2-tiny");
+      List.of("examples/models/gearbox-tiny", "../examples/models/gearbox-tiny");
+
+  /** Placements a model directory recommends, in the operator's ConfigMap format. */
+  static final String PLACEMENTS_FILE = "placements.json";
 
   record Options(
       Path model,
@@ -291,6 +292,10 @@ public final class LocalMode {
     }
     if (!Files.isRegularFile(model.resolve("config.json"))) {
       throw new IllegalArgumentException("--model " + model + " has no config.json");
+    }
+    if (placements.isEmpty() && Files.isRegularFile(model.resolve(PLACEMENTS_FILE))) {
+      // The model's recommended placements (for the bundled model: the placement search's).
+      placements.addAll(PlacementsFile.read(model.resolve(PLACEMENTS_FILE)));
     }
     if (config != null && !Files.isRegularFile(config)) {
       throw new IllegalArgumentException("--config " + config + " is not a file");

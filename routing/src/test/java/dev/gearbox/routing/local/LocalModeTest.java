@@ -58,6 +58,6 @@ class LocalModeTest {
             () -> LocalMode.parse(new String[] {"--memory-budget", "lots"}));
     assertTrue(e.getMessage().contains("--memory-budget"), e.getMessage());
     assertTrue(
-        Path.of(LocalMode.DEFAULT_MODEL_DIRS.getFirst()).toString().endsWith("apriel2-tiny"));
+        Path.of(LocalMode.DEFAULT_MODEL_DIRS.getFirst()).toString().endsWith("gearbox-tiny"));
   }
 }

@@ -9,13 +9,14 @@ import java.util.List;
 
 /**
  * Reads the {@code placements.json} the operator writes into the pod's ConfigMap: {@code
- * {"placements": [{"name": ..., "pattern": "fa,gdn*3", "mixers": [...]}, ...]}}.
+ * {"placements": [{"name": ..., "pattern": "fa,gdn*3", "mixers": [...]}, ...]}}. A model
+ * directory may carry the same file to name its recommended placements (local mode serves them).
  */
-final class PlacementsFile {
+public final class PlacementsFile {
   private PlacementsFile() {}
 
   /** Name and pattern (or comma-joined mixer list) per placement, in file order. */
-  static List<String[]> read(Path file) {
+  public static List<String[]> read(Path file) {
     JsonNode root;
     try {
       root = new ObjectMapper().readTree(file.toFile());
