@@ -86,7 +86,7 @@ public final class ServingPod {
         .withNodeSelector(overrides.getNodeSelector())
         .withTolerations(overrides.getTolerations())
         .withInitContainers(initContainers)
-        .withContainers(runtime(images, spec.getResources(), modelVolume), router(images))
+        .withContainers(runtime(images, spec.getResources(), modelVolume), router(images, modelVolume))
         .withVolumes(
             modelVolume.volume(),
             new VolumeBuilder()
@@ -165,7 +165,7 @@ public final class ServingPod {
         .build();
   }
 
-  private static Container router(ImagesSpec images) {
+  private static Container router(ImagesSpec images, ModelVolume modelVolume) {
     ResourceRequirements resources =
         new ResourceRequirementsBuilder()
             .addToRequests("cpu", new Quantity("250m"))
@@ -222,6 +222,13 @@ public final class ServingPod {
         .addNewVolumeMount()
         .withName("config")
         .withMountPath(CONFIG_DIR)
+        .withReadOnly(true)
+        .endVolumeMount()
+        // The router tokenizes and renders chat templates, so it reads the checkpoint's
+        // tokenizer files from the same model volume (at placements.json's modelDir).
+        .addNewVolumeMount()
+        .withName(ModelVolume.VOLUME)
+        .withMountPath(ModelVolume.MOUNT_PATH)
         .withReadOnly(true)
         .endVolumeMount()
         .addNewVolumeMount()

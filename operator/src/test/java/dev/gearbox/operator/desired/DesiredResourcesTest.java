@@ -84,6 +84,13 @@ class DesiredResourcesTest {
     assertEquals("models", claim.getClaimName());
     assertTrue(claim.getReadOnly());
     assertTrue(pod.getContainers().getFirst().getArgs().contains("--model-dir=/models/apriel-h2"));
+    // Both containers read the checkpoint: the runtime its weights, the router its tokenizer.
+    for (Container container : pod.getContainers()) {
+      assertTrue(
+          container.getVolumeMounts().stream()
+              .anyMatch(m -> m.getName().equals(ModelVolume.VOLUME) && m.getReadOnly()),
+          container.getName() + " mounts the model read-only");
+    }
   }
 
   @Test
