@@ -123,6 +123,10 @@ class HybridModelCrdIT {
             s -> s.getRouting().getRules().get(0).setMatch(new RuleMatch()),
             "a rule's match needs at least one of"),
         reject(
+            "rule path not absolute",
+            s -> s.getRouting().getRules().get(0).getMatch().setPath("v1/completions"),
+            "spec.routing.rules[0].match.path"),
+        reject(
             "min prompt above max",
             s -> {
               RuleMatch m = s.getRouting().getRules().get(0).getMatch();
