@@ -4,6 +4,7 @@ import dev.gearbox.runtime.model.LanguageModel;
 import dev.gearbox.runtime.model.Models;
 import dev.gearbox.runtime.placement.Placement;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,7 +118,7 @@ public final class PlacementSearch {
     TeacherSamples samples;
     try {
       samples = TeacherSamples.load(options.samples());
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | UncheckedIOException e) {
       err.println("placement search: " + e.getMessage());
       return 2;
     }
