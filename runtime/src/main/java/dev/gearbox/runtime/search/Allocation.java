@@ -4,13 +4,15 @@ import dev.gearbox.runtime.placement.MixerKind;
 import java.util.Arrays;
 
 /**
- * How many layers use each mixer kind, regardless of where: the outer level of the search, and
- * all that the decode cost depends on.
+ * How many layers use each mixer kind, regardless of where: the outer level of the search, and all
+ * that the decode cost depends on.
  */
 public final class Allocation {
   private final int[] counts;
 
-  /** @param counts layers per kind, indexed by {@link MixerKind#ordinal()} */
+  /**
+   * @param counts layers per kind, indexed by {@link MixerKind#ordinal()}
+   */
   public Allocation(int[] counts) {
     if (counts.length != MixerKind.values().length) {
       throw new IllegalArgumentException(

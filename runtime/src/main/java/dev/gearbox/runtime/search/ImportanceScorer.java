@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Scores placements of one model against stored teacher samples by importance sampling: one
- * forward pass per sample (prompt and completion in one prefill) gives {@code log q(x_i)}, and
- * each distinct placement is evaluated once.
+ * Scores placements of one model against stored teacher samples by importance sampling: one forward
+ * pass per sample (prompt and completion in one prefill) gives {@code log q(x_i)}, and each
+ * distinct placement is evaluated once.
  */
 public final class ImportanceScorer {
   private final LanguageModel model;
@@ -21,8 +21,8 @@ public final class ImportanceScorer {
   private final boolean[] labels;
 
   /**
-   * @throws IllegalArgumentException when a token id is outside the model's vocabulary or a
-   *     sample is longer than the model's context
+   * @throws IllegalArgumentException when a token id is outside the model's vocabulary or a sample
+   *     is longer than the model's context
    */
   public ImportanceScorer(LanguageModel model, TeacherSamples samples) {
     this.model = model;

@@ -25,8 +25,8 @@ public record PlacementScore(
     double teacherAccuracy) {
 
   /**
-   * Orders better placements first: by estimated accuracy when labelled, otherwise (and on ties)
-   * by lower KL, then by pattern so that equal scores sort deterministically.
+   * Orders better placements first: by estimated accuracy when labelled, otherwise (and on ties) by
+   * lower KL, then by pattern so that equal scores sort deterministically.
    */
   public static final Comparator<PlacementScore> BEST_FIRST =
       Comparator.comparingDouble(PlacementScore::quality)

@@ -12,8 +12,8 @@ import java.util.Locale;
 
 /**
  * Training-free placement search: for each cost budget, enumerate the mixer allocations that fit,
- * beam-search each allocation's layer assignments scored by importance sampling against the
- * teacher samples, and report the best placement with a ready-to-paste HybridModel snippet.
+ * beam-search each allocation's layer assignments scored by importance sampling against the teacher
+ * samples, and report the best placement with a ready-to-paste HybridModel snippet.
  *
  * <p>Usage: {@code PlacementSearch --model DIR [--samples FILE] --budget 0.5 [--budget 0.3 ...]
  * [--beam 4] [--starts N] [--seed 0] [--max-samples N] [--threads N]}. Everything on stdout is one
@@ -61,7 +61,9 @@ public final class PlacementSearch {
     return space;
   }
 
-  /** Runs the two-level search under {@code budget}; {@code progress} gets one line per allocation. */
+  /**
+   * Runs the two-level search under {@code budget}; {@code progress} gets one line per allocation.
+   */
   public Result search(double budget, PrintStream progress) {
     List<Allocation> allocations = AllocationEnumerator.enumerate(space, budget);
     List<PlacementScore> ranking = new ArrayList<>();

@@ -16,9 +16,9 @@ import java.util.Set;
 
 /**
  * Does the search find placements that are better on real held-out text than chance? For each
- * budget, runs the search on teacher completions, then measures held-out perplexity on the
- * prompts of the teacher samples the search never saw, for the found placement and for random
- * placements of the same allocation (same cost), and prints the ratio.
+ * budget, runs the search on teacher completions, then measures held-out perplexity on the prompts
+ * of the teacher samples the search never saw, for the found placement and for random placements of
+ * the same allocation (same cost), and prints the ratio.
  *
  * <p>Usage: {@code PlacementSearchBenchmark [--model DIR] [--max-samples 64] [--random 8] [--beam
  * 4] [--seed 0] [--threads N] [--budget 0.6 --budget 0.35]}.
@@ -76,8 +76,7 @@ public final class PlacementSearchBenchmark {
           seed,
           threads);
       double teacherPpl = perplexity(lm, lm.defaultPlacement(), heldOut);
-      System.out.printf(
-          Locale.ROOT, "all-attention held-out perplexity %.2f%n%n", teacherPpl);
+      System.out.printf(Locale.ROOT, "all-attention held-out perplexity %.2f%n%n", teacherPpl);
       Random random = new Random(seed);
       for (double budget : budgets) {
         PlacementSearch.Result result = search.search(budget, System.err);
@@ -124,12 +123,19 @@ public final class PlacementSearchBenchmark {
         Locale.ROOT,
         "| placement | cost | search kl/token | ess/N | held-out ppl | vs all-attention |%n"
             + "|---|---:|---:|---:|---:|---:|%n");
-    double foundPpl = row(lm, search, "**found** " + found.pattern(), foundNames, heldOut, teacherPpl);
+    double foundPpl =
+        row(lm, search, "**found** " + found.pattern(), foundNames, heldOut, teacherPpl);
     double[] randomPpl = new double[others.size()];
     int i = 0;
     for (List<String> names : others) {
       randomPpl[i++] =
-          row(lm, search, "random " + search.placement(names).pattern(), names, heldOut, teacherPpl);
+          row(
+              lm,
+              search,
+              "random " + search.placement(names).pattern(),
+              names,
+              heldOut,
+              teacherPpl);
     }
     double[] sorted = randomPpl.clone();
     Arrays.sort(sorted);

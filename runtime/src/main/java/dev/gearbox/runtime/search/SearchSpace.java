@@ -17,7 +17,9 @@ public final class SearchSpace {
   private final List<Map<MixerKind, List<String>>> layers;
   private final List<MixerKind> kinds;
 
-  /** @param layers per layer, the mixer names of each kind it has, in checkpoint order */
+  /**
+   * @param layers per layer, the mixer names of each kind it has, in checkpoint order
+   */
   public SearchSpace(List<Map<MixerKind, List<String>>> layers) {
     if (layers.isEmpty()) {
       throw new IllegalArgumentException("a search space needs at least one layer");
@@ -26,11 +28,14 @@ public final class SearchSpace {
     Set<MixerKind> union = EnumSet.noneOf(MixerKind.class);
     for (int l = 0; l < layers.size(); l++) {
       Map<MixerKind, List<String>> byKind = new EnumMap<>(MixerKind.class);
-      layers.get(l).forEach((kind, names) -> {
-        if (!names.isEmpty()) {
-          byKind.put(kind, List.copyOf(names));
-        }
-      });
+      layers
+          .get(l)
+          .forEach(
+              (kind, names) -> {
+                if (!names.isEmpty()) {
+                  byKind.put(kind, List.copyOf(names));
+                }
+              });
       if (byKind.isEmpty()) {
         throw new IllegalArgumentException("layer " + l + " offers no mixer");
       }

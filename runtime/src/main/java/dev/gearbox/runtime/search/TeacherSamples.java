@@ -16,8 +16,8 @@ import java.util.Set;
 
 /**
  * The teacher samples of a checkpoint, read from JSON Lines ({@code teacher-samples.jsonl}): one
- * object per line with {@code id}, {@code prompt}, {@code completion}, {@code teacher_logprobs}
- * and an optional {@code correct} label.
+ * object per line with {@code id}, {@code prompt}, {@code completion}, {@code teacher_logprobs} and
+ * an optional {@code correct} label.
  */
 public final class TeacherSamples {
   private static final ObjectMapper JSON = new ObjectMapper();

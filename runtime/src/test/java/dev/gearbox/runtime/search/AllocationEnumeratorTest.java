@@ -50,7 +50,12 @@ class AllocationEnumeratorTest {
   void dropsAllocationsTheLayersCannotTake() {
     // Layer 0 has only attention (fa/swa), the others also gdn: at most 3 gdn layers.
     List<Map<MixerKind, List<String>>> layers = new ArrayList<>();
-    layers.add(Map.of(MixerKind.FULL_ATTENTION, List.of("attention"), MixerKind.SLIDING_WINDOW, List.of("swa")));
+    layers.add(
+        Map.of(
+            MixerKind.FULL_ATTENTION,
+            List.of("attention"),
+            MixerKind.SLIDING_WINDOW,
+            List.of("swa")));
     for (int l = 1; l < 4; l++) {
       layers.add(
           Map.of(

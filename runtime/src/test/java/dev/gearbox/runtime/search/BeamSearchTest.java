@@ -18,7 +18,10 @@ import org.junit.jupiter.api.Test;
 
 class BeamSearchTest {
   private static final MixerKind[] KINDS = {
-    MixerKind.FULL_ATTENTION, MixerKind.SLIDING_WINDOW, MixerKind.GATED_DELTANET, MixerKind.KIMI_DELTA
+    MixerKind.FULL_ATTENTION,
+    MixerKind.SLIDING_WINDOW,
+    MixerKind.GATED_DELTANET,
+    MixerKind.KIMI_DELTA
   };
 
   @Test
@@ -55,22 +58,25 @@ class BeamSearchTest {
   void matchesExhaustiveSearchOnAnInteractingScorer() {
     // Per-layer preferences plus a bonus for attention right after a linear mixer: the kind of
     // interaction that makes placement matter beyond counts.
-    SearchSpace space = uniform(6, MixerKind.FULL_ATTENTION, MixerKind.SLIDING_WINDOW, MixerKind.GATED_DELTANET);
+    SearchSpace space =
+        uniform(6, MixerKind.FULL_ATTENTION, MixerKind.SLIDING_WINDOW, MixerKind.GATED_DELTANET);
     Random random = new Random(3);
-    Map<String, double[]> preference = Map.of(
-        "fa", random.doubles(6).toArray(),
-        "swa", random.doubles(6).toArray(),
-        "gdn", random.doubles(6).toArray());
-    BeamSearch.Scorer scorer = names -> {
-      double s = 0;
-      for (int l = 0; l < names.size(); l++) {
-        s += preference.get(names.get(l))[l];
-        if (l > 0 && names.get(l).equals("fa") && names.get(l - 1).equals("gdn")) {
-          s += 0.7;
-        }
-      }
-      return s;
-    };
+    Map<String, double[]> preference =
+        Map.of(
+            "fa", random.doubles(6).toArray(),
+            "swa", random.doubles(6).toArray(),
+            "gdn", random.doubles(6).toArray());
+    BeamSearch.Scorer scorer =
+        names -> {
+          double s = 0;
+          for (int l = 0; l < names.size(); l++) {
+            s += preference.get(names.get(l))[l];
+            if (l > 0 && names.get(l).equals("fa") && names.get(l - 1).equals("gdn")) {
+              s += 0.7;
+            }
+          }
+          return s;
+        };
     List<String> seedArrangement = List.of("fa", "fa", "swa", "swa", "gdn", "gdn");
     Allocation allocation = allocationOf(space, seedArrangement);
     List<String> best = null;

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The scorer on the bundled model against its own stored teacher log-probs (computed by the
- * PyTorch code in fp32): the teacher placement must weigh every sample ≈ 1.
+ * The scorer on the bundled model against its own stored teacher log-probs (computed by the PyTorch
+ * code in fp32): the teacher placement must weigh every sample ≈ 1.
  */
 class ImportanceScorerTest {
   static final Path MODEL = Path.of("../examples/models/gearbox-tiny");

@@ -22,7 +22,8 @@ class PlacementSearchTest {
   @Test
   void printsYamlWhosePlacementsResolveWithinBudget() throws Exception {
     // Budgets 0.10 (only gdn/mamba/kda mixes fit) and 0.09 (only all-GDN fits) keep this fast.
-    String[] out = run("--model", MODEL, "--max-samples", "2", "--budget", "0.1", "--budget", "0.09");
+    String[] out =
+        run("--model", MODEL, "--max-samples", "2", "--budget", "0.1", "--budget", "0.09");
     assertEquals("0", out[0], out[2]);
     JsonNode yaml = new YAMLMapper().readTree(out[1]);
     JsonNode placements = yaml.get("placements");
@@ -74,7 +75,9 @@ class PlacementSearchTest {
             new PrintStream(out, true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8));
     return new String[] {
-      String.valueOf(status), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)
+      String.valueOf(status),
+      out.toString(StandardCharsets.UTF_8),
+      err.toString(StandardCharsets.UTF_8)
     };
   }
 }

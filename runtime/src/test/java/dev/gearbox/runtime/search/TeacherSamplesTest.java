@@ -57,11 +57,16 @@ class TeacherSamplesTest {
   @Test
   void errorsNameTheLineAndTheField() {
     assertError(GOOD.replace("\"completion\"", "\"completions\""), "'completion' is missing");
-    assertError(GOOD.replace("[-1.5, -0.25, -2.0]", "[-1.5, -0.25]"), "'teacher_logprobs' has 2 values, expected one per completion token (3)");
-    assertError(GOOD.replace("[7, 8, 9]", "[7, \"x\", 9]"), "'completion[1]' expected a token id >= 0");
+    assertError(
+        GOOD.replace("[-1.5, -0.25, -2.0]", "[-1.5, -0.25]"),
+        "'teacher_logprobs' has 2 values, expected one per completion token (3)");
+    assertError(
+        GOOD.replace("[7, 8, 9]", "[7, \"x\", 9]"), "'completion[1]' expected a token id >= 0");
     assertError(GOOD.replace("[1, 5]", "[1, -5]"), "'prompt[1]' expected a token id >= 0");
     assertError(GOOD.replace("[1, 5]", "[]"), "'prompt' expected a non-empty array");
-    assertError(GOOD.replace("-0.25", "0.5"), "'teacher_logprobs[1]' expected a finite log-probability <= 0");
+    assertError(
+        GOOD.replace("-0.25", "0.5"),
+        "'teacher_logprobs[1]' expected a finite log-probability <= 0");
     assertError(GOOD.replace("\"id\": 0", "\"id\": \"zero\""), "'id' expected an integer");
     assertError(GOOD.replace("}", ", \"correct\": \"yes\"}"), "'correct' expected true or false");
     assertError("{\"id\": 1, \"prompt\": [1", "not valid JSON");
@@ -82,7 +87,9 @@ class TeacherSamplesTest {
             IllegalArgumentException.class,
             () -> TeacherSamples.parse("s.jsonl", List.of(GOOD, labelled)));
     assertTrue(
-        mixed.getMessage().contains("s.jsonl line 2: field 'correct' is present but line 1 does not"),
+        mixed
+            .getMessage()
+            .contains("s.jsonl line 2: field 'correct' is present but line 1 does not"),
         mixed.getMessage());
   }
 
@@ -90,7 +97,8 @@ class TeacherSamplesTest {
   void rejectsAnEmptyFileAndOutOfVocabularyTokens() {
     IllegalArgumentException empty =
         assertThrows(
-            IllegalArgumentException.class, () -> TeacherSamples.parse("e.jsonl", List.of("", " ")));
+            IllegalArgumentException.class,
+            () -> TeacherSamples.parse("e.jsonl", List.of("", " ")));
     assertTrue(empty.getMessage().contains("e.jsonl: no teacher samples"), empty.getMessage());
 
     TeacherSamples samples = TeacherSamples.parse("s.jsonl", List.of(GOOD));
