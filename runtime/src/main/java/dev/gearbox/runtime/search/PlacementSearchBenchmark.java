@@ -24,6 +24,9 @@ import java.util.Set;
  * 4] [--seed 0] [--threads N] [--budget 0.6 --budget 0.35]}.
  */
 public final class PlacementSearchBenchmark {
+  // "Nearly the same cost" for comparators from other allocations, relative to all-FA.
+  private static final double SIMILAR_COST = 0.05;
+
   private PlacementSearchBenchmark() {}
 
   public static void main(String[] args) {
@@ -101,64 +104,109 @@ public final class PlacementSearchBenchmark {
     PlacementScore found = result.best();
     List<String> foundNames = lm.placement("found", List.of(found.pattern())).mixerNames();
     BeamSearch drawer = new BeamSearch(search.space(), 1, 1, 1, 0);
-    // Random placements of the same allocation; an allocation with fewer arrangements than
-    // asked for contributes all of them.
-    Set<List<String>> others = new LinkedHashSet<>();
-    for (int tries = 0; others.size() < randomCount && tries < 50 * randomCount; tries++) {
+    // Random placements of the same allocation (all of them when it has fewer arrangements than
+    // asked for), topped up from other allocations of nearly the same cost.
+    Set<List<String>> sameAllocation = new LinkedHashSet<>();
+    for (int tries = 0; sameAllocation.size() < randomCount && tries < 50 * randomCount; tries++) {
       List<String> names = drawer.randomAssignment(result.bestAllocation(), random);
       if (!names.equals(foundNames)) {
-        others.add(names);
+        sameAllocation.add(names);
       }
+    }
+    List<Allocation> similar = new ArrayList<>();
+    for (Allocation a : AllocationEnumerator.enumerate(search.space(), result.budget())) {
+      if (!a.equals(result.bestAllocation())
+          && Math.abs(a.relativeCost() - found.relativeCost()) <= SIMILAR_COST) {
+        similar.add(a);
+      }
+    }
+    Set<List<String>> similarCost = new LinkedHashSet<>();
+    int missing = randomCount - sameAllocation.size();
+    for (int tries = 0; similarCost.size() < missing && !similar.isEmpty() && tries < 50 * randomCount; tries++) {
+      Allocation a = similar.get(random.nextInt(similar.size()));
+      similarCost.add(drawer.randomAssignment(a, random));
     }
     System.out.printf(
         Locale.ROOT,
         "budget %.2f: %d allocations searched, found %s (%s), vs %d random placements of the"
-            + " same allocation%n",
+            + " same allocation and %d of other allocations within %.2f of its cost%n",
         result.budget(),
         result.allocations(),
         found.pattern(),
         result.bestAllocation(),
-        others.size());
+        sameAllocation.size(),
+        similarCost.size(),
+        SIMILAR_COST);
     System.out.printf(
         Locale.ROOT,
         "| placement | cost | search kl/token | ess/N | held-out ppl | vs all-attention |%n"
             + "|---|---:|---:|---:|---:|---:|%n");
+    List<double[]> klAndPpl = new ArrayList<>();
     double foundPpl =
-        row(lm, search, "**found** " + found.pattern(), foundNames, heldOut, teacherPpl);
-    double[] randomPpl = new double[others.size()];
-    int i = 0;
-    for (List<String> names : others) {
-      randomPpl[i++] =
-          row(
-              lm,
-              search,
-              "random " + search.placement(names).pattern(),
-              names,
-              heldOut,
-              teacherPpl);
+        row(lm, search, "**found** " + found.pattern(), foundNames, heldOut, teacherPpl, klAndPpl);
+    List<Double> same = new ArrayList<>();
+    for (List<String> names : sameAllocation) {
+      String label = "random " + search.placement(names).pattern();
+      same.add(row(lm, search, label, names, heldOut, teacherPpl, klAndPpl));
     }
-    double[] sorted = randomPpl.clone();
-    Arrays.sort(sorted);
-    int better = 0;
-    for (double p : randomPpl) {
-      better += p < foundPpl ? 1 : 0;
+    List<Double> all = new ArrayList<>(same);
+    for (List<String> names : similarCost) {
+      String label = "similar-cost " + search.placement(names).pattern();
+      all.add(row(lm, search, label, names, heldOut, teacherPpl, klAndPpl));
     }
-    double median =
-        sorted.length == 0
-            ? Double.NaN
-            : sorted.length % 2 == 1
-                ? sorted[sorted.length / 2]
-                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    summarise("same allocation", foundPpl, same);
+    summarise("all comparators", foundPpl, all);
     System.out.printf(
         Locale.ROOT,
-        "found / median random held-out ppl = %.2f / %.2f = %.3f; found / best random = %.3f;"
-            + " random placements better than found: %d of %d%n%n",
+        "Spearman rank correlation of search kl/token and held-out ppl over these %d rows: %.2f%n%n",
+        klAndPpl.size(),
+        spearman(klAndPpl));
+  }
+
+  private static void summarise(String what, double foundPpl, List<Double> others) {
+    if (others.isEmpty()) {
+      return;
+    }
+    double[] sorted = others.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    int n = sorted.length;
+    double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    long better = others.stream().filter(p -> p < foundPpl).count();
+    System.out.printf(
+        Locale.ROOT,
+        "%s: found / median random held-out ppl = %.2f / %.2f = %.3f; found / best = %.3f;"
+            + " better than found: %d of %d%n",
+        what,
         foundPpl,
         median,
         foundPpl / median,
-        sorted.length == 0 ? Double.NaN : foundPpl / sorted[0],
+        foundPpl / sorted[0],
         better,
-        randomPpl.length);
+        n);
+  }
+
+  /** Rank correlation of the two columns (no tie correction: ties are measure-zero here). */
+  static double spearman(List<double[]> pairs) {
+    int n = pairs.size();
+    double[] rankA = ranks(pairs, 0);
+    double[] rankB = ranks(pairs, 1);
+    double d2 = 0;
+    for (int i = 0; i < n; i++) {
+      d2 += (rankA[i] - rankB[i]) * (rankA[i] - rankB[i]);
+    }
+    return 1 - 6 * d2 / (n * ((double) n * n - 1));
+  }
+
+  private static double[] ranks(List<double[]> pairs, int column) {
+    Integer[] order = new Integer[pairs.size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (x, y) -> Double.compare(pairs.get(x)[column], pairs.get(y)[column]));
+    double[] ranks = new double[order.length];
+    for (int r = 0; r < order.length; r++) {
+      ranks[order[r]] = r;
+    }
+    return ranks;
   }
 
   private static double row(
@@ -167,7 +215,8 @@ public final class PlacementSearchBenchmark {
       String label,
       List<String> names,
       List<TeacherSample> heldOut,
-      double teacherPpl) {
+      double teacherPpl,
+      List<double[]> klAndPpl) {
     Placement placement = search.placement(names);
     PlacementScore score = search.scorer().score(placement);
     double ppl = perplexity(lm, placement, heldOut);
@@ -180,6 +229,7 @@ public final class PlacementSearchBenchmark {
         score.essFraction(),
         ppl,
         100 * (ppl / teacherPpl - 1));
+    klAndPpl.add(new double[] {score.klPerToken(), ppl});
     return ppl;
   }
 
