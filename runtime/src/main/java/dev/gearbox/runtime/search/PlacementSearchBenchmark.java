@@ -122,7 +122,9 @@ public final class PlacementSearchBenchmark {
     }
     Set<List<String>> similarCost = new LinkedHashSet<>();
     int missing = randomCount - sameAllocation.size();
-    for (int tries = 0; similarCost.size() < missing && !similar.isEmpty() && tries < 50 * randomCount; tries++) {
+    for (int tries = 0;
+        similarCost.size() < missing && !similar.isEmpty() && tries < 50 * randomCount;
+        tries++) {
       Allocation a = similar.get(random.nextInt(similar.size()));
       similarCost.add(drawer.randomAssignment(a, random));
     }
@@ -158,7 +160,8 @@ public final class PlacementSearchBenchmark {
     summarise("all comparators", foundPpl, all);
     System.out.printf(
         Locale.ROOT,
-        "Spearman rank correlation of search kl/token and held-out ppl over these %d rows: %.2f%n%n",
+        "Spearman rank correlation of search kl/token and held-out ppl over these %d rows:"
+            + " %.2f%n%n",
         klAndPpl.size(),
         spearman(klAndPpl));
   }
