@@ -35,7 +35,7 @@ class ExamplesTest {
     Set<String> names = new HashSet<>();
     manifests().forEach(p -> names.add(p.getFileName().toString()));
     assertTrue(
-        names.containsAll(Set.of("minimal.yaml", "apriel2-supernet.yaml", "llama-fa-swa.yaml")),
+        names.containsAll(Set.of("minimal.yaml", "apriel2-supernet.yaml", "llama-fa-swa.yaml", "gearbox-tiny.yaml")),
         "examples/ has " + names);
   }
 

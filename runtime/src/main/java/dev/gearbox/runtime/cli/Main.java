@@ -1,9 +1,10 @@
 package dev.gearbox.runtime.cli;
 
+import dev.gearbox.runtime.search.PlacementSearch;
 import dev.gearbox.runtime.server.ServeCommand;
 import java.util.Arrays;
 
-/** The runtime's command-line entry point: {@code generate} or {@code serve}. */
+/** The runtime's command-line entry point: {@code generate}, {@code serve} or {@code search}. */
 public final class Main {
   private Main() {}
 
@@ -13,10 +14,12 @@ public final class Main {
     switch (command) {
       case "generate" -> GenerateCommand.main(rest);
       case "serve" -> ServeCommand.main(rest);
+      case "search" -> PlacementSearch.main(rest);
       default -> {
         System.err.println(
             "usage: gearbox-runtime generate --model DIR [--placement PATTERN] --prompt TEXT ...\n"
-                + "       gearbox-runtime serve --model DIR [--placement NAME=PATTERN]... --port N ...");
+                + "       gearbox-runtime serve --model DIR [--placement NAME=PATTERN]... --port N ...\n"
+                + "       gearbox-runtime search --model DIR --budget 0.5 [--beam 4] [--max-samples N]");
         System.exit(2);
       }
     }
