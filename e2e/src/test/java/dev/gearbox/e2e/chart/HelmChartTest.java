@@ -271,7 +271,7 @@ class HelmChartTest {
                     .get("TPOT p95 by placement")
                     .contains("gearbox_router_tpot_seconds_bucket")),
         () -> assertTrue(exprByTitle.get("Traffic share by placement").contains("by (placement)")),
-        () -> assertTrue(exprByTitle.get("KV pressure").contains("gearbox_runtime_kv_utilization")),
+        () -> assertTrue(exprByTitle.get("KV pressure").contains("gearbox_router_kv_utilization")),
         () -> assertTrue(exprByTitle.get("Replicas").contains("kube_deployment_spec_replicas")));
   }
 
