@@ -244,6 +244,12 @@ class HelmChartTest {
             .path("targetLabel")
             .asText());
     assertTrue(models.path("spec").path("namespaceSelector").path("any").asBoolean());
+    // Both containers' metrics: the router's and the runtime's (ports named by the operator).
+    assertEquals(
+        Set.of("http", "runtime-metrics"),
+        Set.of(
+            models.path("spec").path("podMetricsEndpoints").get(0).path("port").asText(),
+            models.path("spec").path("podMetricsEndpoints").get(1).path("port").asText()));
   }
 
   @Test

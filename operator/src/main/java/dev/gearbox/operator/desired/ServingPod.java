@@ -34,6 +34,8 @@ public final class ServingPod {
   public static final String RUNTIME = "runtime";
   public static final String ROUTER = "router";
   public static final int RUNTIME_GRPC_PORT = 9000;
+  /** The runtime's Prometheus endpoint (KV cache usage, queue, TTFT/TPOT per placement). */
+  public static final int RUNTIME_METRICS_PORT = 9400;
   public static final int ROUTER_HTTP_PORT = 8080;
   public static final int ROUTER_GRPC_PORT = 8081;
   public static final String GPU = "nvidia.com/gpu";
@@ -123,10 +125,16 @@ public final class ServingPod {
             "--model-dir=" + modelVolume.modelDir(),
             "--placements=" + CONFIG_DIR + "/" + ServingConfig.PLACEMENTS_FILE,
             "--grpc-port=" + RUNTIME_GRPC_PORT,
+            "--metrics-port=" + RUNTIME_METRICS_PORT,
             "--backend=" + (r.getGpus() != null && r.getGpus() > 0 ? "cuda" : "cpu"))
         .addNewPort()
         .withName("runtime-grpc")
         .withContainerPort(RUNTIME_GRPC_PORT)
+        .withProtocol("TCP")
+        .endPort()
+        .addNewPort()
+        .withName("runtime-metrics")
+        .withContainerPort(RUNTIME_METRICS_PORT)
         .withProtocol("TCP")
         .endPort()
         .withResources(

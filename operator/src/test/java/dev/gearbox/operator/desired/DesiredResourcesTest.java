@@ -84,6 +84,15 @@ class DesiredResourcesTest {
     assertEquals("models", claim.getClaimName());
     assertTrue(claim.getReadOnly());
     assertTrue(pod.getContainers().getFirst().getArgs().contains("--model-dir=/models/apriel-h2"));
+    // The runtime serves Prometheus metrics on the port the chart's PodMonitor scrapes.
+    Container runtime = pod.getContainers().getFirst();
+    assertTrue(runtime.getArgs().contains("--metrics-port=" + ServingPod.RUNTIME_METRICS_PORT));
+    assertTrue(
+        runtime.getPorts().stream()
+            .anyMatch(
+                p ->
+                    p.getName().equals("runtime-metrics")
+                        && p.getContainerPort() == ServingPod.RUNTIME_METRICS_PORT));
     // Both containers read the checkpoint: the runtime its weights, the router its tokenizer.
     for (Container container : pod.getContainers()) {
       assertTrue(
