@@ -9,6 +9,7 @@ import dev.gearbox.routing.config.RouterConfig;
 import dev.gearbox.routing.runtime.GrpcRuntimeClient;
 import dev.gearbox.routing.runtime.RuntimeInfo;
 import dev.gearbox.routing.text.TokenizerCodec;
+import dev.gearbox.runtime.cli.Flags;
 import dev.gearbox.runtime.server.PlacementsFile;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -260,8 +261,8 @@ public final class LocalMode {
       String value = args[++i];
       switch (flag) {
         case "--model" -> model = Path.of(value);
-        case "--port" -> port = intFlag(flag, value);
-        case "--runtime-port" -> runtimePort = intFlag(flag, value);
+        case "--port" -> port = Flags.intValue(flag, value);
+        case "--runtime-port" -> runtimePort = Flags.intValue(flag, value);
         case "--config" -> config = Path.of(value);
         case "--placement" -> {
           int eq = value.indexOf('=');
@@ -271,10 +272,10 @@ public final class LocalMode {
           }
           placements.add(new String[] {value.substring(0, eq), value.substring(eq + 1)});
         }
-        case "--memory-budget" -> budget = bytes(flag, value);
+        case "--memory-budget" -> budget = Flags.bytes(flag, value);
         case "--prompt" -> prompt = value;
-        case "--max-tokens" -> maxTokens = intFlag(flag, value);
-        case "--threads" -> threads = intFlag(flag, value);
+        case "--max-tokens" -> maxTokens = Flags.intValue(flag, value);
+        case "--threads" -> threads = Flags.intValue(flag, value);
         default -> throw new IllegalArgumentException("unknown flag " + flag + " (see --help)");
       }
     }
@@ -304,32 +305,5 @@ public final class LocalMode {
         model, port, runtimePort, config, placements, budget, prompt, maxTokens, threads, serve);
   }
 
-  private static int intFlag(String flag, String value) {
-    try {
-      return Integer.parseInt(value);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(flag + " expects an integer, got '" + value + "'");
-    }
-  }
 
-  private static long bytes(String flag, String value) {
-    String v = value.trim().toLowerCase(Locale.ROOT);
-    long unit =
-        switch (v.isEmpty() ? ' ' : v.charAt(v.length() - 1)) {
-          case 'k' -> 1L << 10;
-          case 'm' -> 1L << 20;
-          case 'g' -> 1L << 30;
-          default -> 1;
-        };
-    try {
-      long n = Long.parseLong(unit > 1 ? v.substring(0, v.length() - 1) : v);
-      if (n <= 0) {
-        throw new NumberFormatException();
-      }
-      return n * unit;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          flag + " expects a byte count such as 512m or 2g, got '" + value + "'");
-    }
-  }
 }

@@ -1,5 +1,6 @@
 package dev.gearbox.runtime.search;
 
+import dev.gearbox.runtime.cli.Flags;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,11 +44,11 @@ record SearchOptions(
         case "--model" -> model = Path.of(value);
         case "--samples" -> samples = Path.of(value);
         case "--budget" -> budgets.add(budget(value));
-        case "--beam" -> beam = positive(flag, value);
-        case "--starts" -> starts = positive(flag, value);
-        case "--seed" -> seed = longValue(flag, value);
-        case "--max-samples" -> maxSamples = positive(flag, value);
-        case "--threads" -> threads = positive(flag, value);
+        case "--beam" -> beam = Flags.positiveInt(flag, value);
+        case "--starts" -> starts = Flags.positiveInt(flag, value);
+        case "--seed" -> seed = Flags.longValue(flag, value);
+        case "--max-samples" -> maxSamples = Flags.positiveInt(flag, value);
+        case "--threads" -> threads = Flags.positiveInt(flag, value);
         default -> throw new IllegalArgumentException("unknown flag " + flag);
       }
     }
@@ -82,19 +83,5 @@ record SearchOptions(
     return b;
   }
 
-  private static int positive(String flag, String value) {
-    long n = longValue(flag, value);
-    if (n < 1 || n > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException(flag + " must be >= 1, got " + value);
-    }
-    return (int) n;
-  }
 
-  private static long longValue(String flag, String value) {
-    try {
-      return Long.parseLong(value);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(flag + " expects an integer, got '" + value + "'");
-    }
-  }
 }

@@ -1,5 +1,6 @@
 package dev.gearbox.runtime.server;
 
+import dev.gearbox.runtime.cli.Flags;
 import dev.gearbox.runtime.engine.Engine;
 import dev.gearbox.runtime.engine.EngineConfig;
 import dev.gearbox.runtime.model.LanguageModel;
@@ -178,13 +179,13 @@ public final class ServeCommand {
           }
           placements.add(new String[] {value.substring(0, eq), value.substring(eq + 1)});
         }
-        case "--port", "--grpc-port" -> port = intFlag(flag, value);
-        case "--metrics-port" -> metricsPort = intFlag(flag, value);
-        case "--memory-budget" -> budget = bytes(flag, value);
-        case "--max-waiting" -> maxWaiting = intFlag(flag, value);
-        case "--kv-block-tokens" -> block = intFlag(flag, value);
-        case "--prefill-tokens-per-step" -> prefill = intFlag(flag, value);
-        case "--grace-seconds" -> grace = intFlag(flag, value);
+        case "--port", "--grpc-port" -> port = Flags.intValue(flag, value);
+        case "--metrics-port" -> metricsPort = Flags.intValue(flag, value);
+        case "--memory-budget" -> budget = Flags.bytes(flag, value);
+        case "--max-waiting" -> maxWaiting = Flags.intValue(flag, value);
+        case "--kv-block-tokens" -> block = Flags.intValue(flag, value);
+        case "--prefill-tokens-per-step" -> prefill = Flags.intValue(flag, value);
+        case "--grace-seconds" -> grace = Flags.intValue(flag, value);
         default -> throw new IllegalArgumentException("unknown flag " + flag);
       }
     }
@@ -199,36 +200,4 @@ public final class ServeCommand {
         Duration.ofSeconds(grace), backend);
   }
 
-  private static int intFlag(String flag, String value) {
-    try {
-      return Integer.parseInt(value);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(flag + " expects an integer, got '" + value + "'");
-    }
-  }
-
-  /** Parses {@code 123}, {@code 64k}, {@code 512m}, {@code 2g} (powers of 1024). */
-  static long bytes(String flag, String value) {
-    String v = value.trim().toLowerCase(Locale.ROOT);
-    long unit = 1;
-    char last = v.isEmpty() ? ' ' : v.charAt(v.length() - 1);
-    switch (last) {
-      case 'k' -> unit = 1L << 10;
-      case 'm' -> unit = 1L << 20;
-      case 'g' -> unit = 1L << 30;
-      default -> {}
-    }
-    if (unit > 1) {
-      v = v.substring(0, v.length() - 1);
-    }
-    try {
-      long n = Long.parseLong(v);
-      if (n <= 0) {
-        throw new NumberFormatException();
-      }
-      return Math.multiplyExact(n, unit);
-    } catch (NumberFormatException | ArithmeticException e) {
-      throw new IllegalArgumentException(flag + " expects a positive byte count such as 2g or 536870912, got '" + value + "'");
-    }
-  }
 }
