@@ -1,5 +1,6 @@
 package dev.gearbox.runtime.engine;
 
+import dev.gearbox.runtime.model.DeviceSampling;
 import dev.gearbox.runtime.model.LanguageModel;
 import dev.gearbox.runtime.model.SequenceState;
 import java.util.ArrayList;
@@ -25,6 +26,9 @@ final class StepRunner {
   private final int[] batchTokens;
   private final float[][] batchLogits;
   private final ActiveRequest[] batchRequests;
+  private final float[] batchTemperatures;
+  private final long[] batchSeeds;
+  private final int[] batchNext;
   private final float[] prefillLogits;
   private final float[] scoreLogits;
 
@@ -41,6 +45,9 @@ final class StepRunner {
     this.batchTokens = new int[n];
     this.batchRequests = new ActiveRequest[n];
     this.batchLogits = new float[n][vocab];
+    this.batchTemperatures = new float[n];
+    this.batchSeeds = new long[n];
+    this.batchNext = new int[n];
     this.prefillLogits = new float[vocab];
     // All-position logits of a scored chunk; capped at ~16 MiB however large the vocabulary.
     this.scoreChunk = Math.max(1, Math.min(config.prefillTokensPerStep(), (4 << 20) / vocab));
@@ -157,8 +164,15 @@ final class StepRunner {
     if (count == 0) {
       return;
     }
+    boolean onDevice = model instanceof DeviceSampling && deviceCanSample(count);
     try {
-      model.decode(batchSequences, batchTokens, count, batchLogits);
+      if (onDevice) {
+        ((DeviceSampling) model)
+            .decodeSample(
+                batchSequences, batchTokens, count, batchTemperatures, batchSeeds, batchNext);
+      } else {
+        model.decode(batchSequences, batchTokens, count, batchLogits);
+      }
     } catch (RuntimeException e) {
       for (int i = 0; i < count; i++) {
         fail(batchRequests[i], e);
@@ -169,7 +183,11 @@ final class StepRunner {
       ActiveRequest r = batchRequests[i];
       r.pendingToken = -1;
       pools.fill(r.reservation, r.sequence.length());
-      accept(r, batchLogits[i], 0);
+      if (onDevice) {
+        accept(r, batchNext[i]);
+      } else {
+        accept(r, batchLogits[i], 0);
+      }
     }
     for (int i = 0; i < batchRequests.length && batchRequests[i] != null; i++) {
       batchRequests[i] = null;
@@ -177,9 +195,30 @@ final class StepRunner {
     }
   }
 
+  /**
+   * True when every row of the batch samples greedily or with a plain temperature (no top-k/top-p),
+   * which the device does on its own; fills the per-row temperatures and seeds.
+   */
+  private boolean deviceCanSample(int count) {
+    for (int i = 0; i < count; i++) {
+      SamplingParams p = batchRequests[i].request.sampling();
+      boolean plain = p.isGreedy() || (p.topK() == 0 && p.topP() >= 1f);
+      if (!plain) {
+        return false;
+      }
+      batchTemperatures[i] = p.isGreedy() ? 0f : p.temperature();
+      batchSeeds[i] = p.seed();
+    }
+    return true;
+  }
+
   // Samples the next token of r from a row of logits, streams it, and finishes r if it stops.
   private void accept(ActiveRequest r, float[] logits, int offset) {
-    int token = sampler.sample(logits, offset, r.request.sampling(), r.random);
+    accept(r, sampler.sample(logits, offset, r.request.sampling(), r.random));
+  }
+
+  // Streams r's next token and finishes r if it stops.
+  private void accept(ActiveRequest r, int token) {
     long now = System.nanoTime();
     r.generated++;
     if (r.generated == 1) {
