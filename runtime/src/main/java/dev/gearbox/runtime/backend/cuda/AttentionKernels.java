@@ -1,6 +1,7 @@
 package dev.gearbox.runtime.backend.cuda;
 
 import dev.gearbox.runtime.backend.cuda.DenseKernels.Check;
+import java.util.List;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
 
@@ -22,6 +23,10 @@ public final class AttentionKernels {
 
   /** Largest {@code (heads / kvHeads) * headDim} of one decode block. */
   public static final int MAX_GROUP_WIDTH = 4096;
+
+  /** Every kernel these launchers start, as named in {@code attention.cu}. */
+  static final List<String> KERNELS =
+      List.of("attn_rope_store", "attn_decode", "attn_decode_combine", "attn_prefill");
 
   private static final int DECODE_TILE = 32;
   private static final int PREFILL_TILE = 64;

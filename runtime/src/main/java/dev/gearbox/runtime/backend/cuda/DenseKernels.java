@@ -1,5 +1,6 @@
 package dev.gearbox.runtime.backend.cuda;
 
+import java.util.List;
 import jcuda.driver.CUdeviceptr;
 
 /**
@@ -16,6 +17,29 @@ import jcuda.driver.CUdeviceptr;
 public final class DenseKernels {
   /** Rows up to which {@link #linear} runs the bandwidth-bound GEMV (one pass over the weights). */
   public static final int GEMV_MAX_ROWS = 8;
+
+  /** Every kernel these launchers start, as named in {@code dense.cu}. */
+  static final List<String> KERNELS =
+      List.of(
+          "dense_embed",
+          "dense_rms_norm",
+          "dense_gemv_r1",
+          "dense_gemv_r2",
+          "dense_gemv_r3",
+          "dense_gemv_r4",
+          "dense_gemv_r5",
+          "dense_gemv_r6",
+          "dense_gemv_r7",
+          "dense_gemv_r8",
+          "dense_gemm",
+          "dense_silu_mul",
+          "dense_add",
+          "dense_argmax",
+          "dense_sample",
+          "dense_fill_uniform_bf16",
+          "dense_fill_uniform_f32",
+          "dense_convert_f32_bf16",
+          "dense_read_probe");
 
   private static final int GEMM_TILE = 64;
   private static final int GEMV_WARPS = 8;
@@ -74,6 +98,43 @@ public final class DenseKernels {
       int out,
       CUdeviceptr seg,
       boolean accumulate) {
+    checkLinear(x, xStride, weight, bias, y, yStride, rows, in, out);
+    if (rows == 0) {
+      return;
+    }
+    int acc = accumulate ? 1 : 0;
+    if (rows <= GEMV_MAX_ROWS) {
+      int ksplit = gemvSplit(out, in, multiprocessors);
+      int perBlock = GEMV_WARPS / ksplit;
+      int grid = (out + perBlock - 1) / perBlock;
+      ctx.launch(
+          gemvKernel(rows), grid, 1, 1, 32 * GEMV_WARPS, 0,
+          x, xStride, weight, bias, y, yStride, rows, in, out, seg, acc, ksplit);
+    } else {
+      int gridX = (out + GEMM_TILE - 1) / GEMM_TILE;
+      int gridY = (rows + GEMM_TILE - 1) / GEMM_TILE;
+      ctx.launch(
+          "dense_gemm", gridX, gridY, 1, 128, 0,
+          x, xStride, weight, bias, y, yStride, rows, in, out, seg, acc);
+    }
+  }
+
+  /** The GEMV kernel for {@code rows} (1..8) rows. */
+  static String gemvKernel(int rows) {
+    return "dense_gemv_r" + rows;
+  }
+
+  /** The host-side checks of {@link #linear}. */
+  static void checkLinear(
+      CUdeviceptr x,
+      int xStride,
+      CUdeviceptr weight,
+      CUdeviceptr bias,
+      CUdeviceptr y,
+      int yStride,
+      int rows,
+      int in,
+      int out) {
     Check.nonNegative("rows", rows);
     Check.positive("in", in);
     Check.positive("out", out);
@@ -87,24 +148,6 @@ public final class DenseKernels {
     Check.aligned("y", y, 16);
     if (bias != null) {
       Check.aligned("bias", bias, 4);
-    }
-    if (rows == 0) {
-      return;
-    }
-    int acc = accumulate ? 1 : 0;
-    if (rows <= GEMV_MAX_ROWS) {
-      int ksplit = gemvSplit(out, in, multiprocessors);
-      int perBlock = GEMV_WARPS / ksplit;
-      int grid = (out + perBlock - 1) / perBlock;
-      ctx.launch(
-          "dense_gemv_r" + rows, grid, 1, 1, 32 * GEMV_WARPS, 0,
-          x, xStride, weight, bias, y, yStride, rows, in, out, seg, acc, ksplit);
-    } else {
-      int gridX = (out + GEMM_TILE - 1) / GEMM_TILE;
-      int gridY = (rows + GEMM_TILE - 1) / GEMM_TILE;
-      ctx.launch(
-          "dense_gemm", gridX, gridY, 1, 128, 0,
-          x, xStride, weight, bias, y, yStride, rows, in, out, seg, acc);
     }
   }
 
