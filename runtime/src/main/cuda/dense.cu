@@ -152,7 +152,10 @@ DENSE_GEMV(8, __launch_bounds__(256))
 // 2x2 WMMA bf16 16x16x16 fragments, fp32 accumulate), K in steps of 32 through shared memory;
 // x converted to bf16 on load. The next K step's global loads are issued before the current
 // step's MMAs. Edges (rows, out, in % 32) are zero-filled; seg selects rows.
-// grid (ceil(out / 64), ceil(rows / 64)), block 128.
+// Split-K (gridDim.z > 1, for small grids: few rows are bandwidth-bound): block z covers
+// k in [z * kChunk, (z + 1) * kChunk) and atomically adds its sums to y, which dense_gemm_init
+// has set to (accumulate ? y : 0) + bias beforehand.
+// grid (ceil(out / 64), ceil(rows / 64), splits), block 128.
 #define GM 64
 #define GN 64
 #define GK 32
@@ -162,12 +165,15 @@ DENSE_GEMV(8, __launch_bounds__(256))
 extern "C" __global__ void __launch_bounds__(128)
     dense_gemm(const float* __restrict__ x, int xStride, const bf16_t* __restrict__ weight,
                const float* __restrict__ bias, float* y, int yStride, int rows, int in, int out,
-               const int* __restrict__ seg, int accumulate) {
+               const int* __restrict__ seg, int accumulate, int kChunk) {
   __shared__ __align__(128) unsigned char smem[GM * GCP * 4];
   int count = seg ? min(seg[0], rows) : rows;
   int m0 = blockIdx.y * GM;
   if (m0 >= count) return;
   int n0 = blockIdx.x * GN;
+  bool split = gridDim.z > 1;
+  int kBegin = split ? blockIdx.z * kChunk : 0;
+  int kEnd = split ? min(in, kBegin + kChunk) : in;
   __nv_bfloat16* as = reinterpret_cast<__nv_bfloat16*>(smem);  // [GM][GKP]
   __nv_bfloat16* bs = as + GM * GKP;                            // [GN][GKP] (= B col-major)
   float* cs = reinterpret_cast<float*>(smem);                   // [GM][GCP], after the K loop
@@ -198,13 +204,13 @@ extern "C" __global__ void __launch_bounds__(128)
 #pragma unroll
     for (int i = 0; i < 4; i++) {
       int k = k0 + aCol;
-      aReg[i] = (aSrc[i] && k < in) ? __ldg(reinterpret_cast<const float4*>(aSrc[i] + k))
+      aReg[i] = (aSrc[i] && k < kEnd) ? __ldg(reinterpret_cast<const float4*>(aSrc[i] + k))
                                     : make_float4(0.f, 0.f, 0.f, 0.f);
     }
 #pragma unroll
     for (int i = 0; i < 2; i++) {
       int k = k0 + bCol;
-      bReg[i] = (bSrc[i] && k < in) ? ldStream(reinterpret_cast<const uint4*>(bSrc[i] + k))
+      bReg[i] = (bSrc[i] && k < kEnd) ? ldStream(reinterpret_cast<const uint4*>(bSrc[i] + k))
                                     : make_uint4(0u, 0u, 0u, 0u);
     }
   };
@@ -215,8 +221,8 @@ extern "C" __global__ void __launch_bounds__(128)
 #pragma unroll
     for (int j = 0; j < 2; j++) wmma::fill_fragment(acc[i][j], 0.f);
 
-  loadTiles(0);
-  for (int k0 = 0; k0 < in; k0 += GK) {
+  loadTiles(kBegin);
+  for (int k0 = kBegin; k0 < kEnd; k0 += GK) {
 #pragma unroll
     for (int i = 0; i < 4; i++) {
       uint2 packed = make_uint2(packBf16(aReg[i].x, aReg[i].y), packBf16(aReg[i].z, aReg[i].w));
@@ -227,7 +233,7 @@ extern "C" __global__ void __launch_bounds__(128)
       *reinterpret_cast<uint4*>(bs + ((tid >> 2) + 32 * i) * GKP + bCol) = bReg[i];
     }
     __syncthreads();
-    if (k0 + GK < in) loadTiles(k0 + GK);
+    if (k0 + GK < kEnd) loadTiles(k0 + GK);
 #pragma unroll
     for (int kk = 0; kk < GK; kk += 16) {
       wmma::fragment<wmma::matrix_a, 16, 16, 16, __nv_bfloat16, wmma::row_major> a[2];
@@ -257,10 +263,28 @@ extern "C" __global__ void __launch_bounds__(128)
     int n = n0 + c;
     if (m < count && n < out) {
       float v = cs[r * GCP + c];
-      if (bias) v += bias[n];
       float* dst = y + (size_t)segRow(seg, m) * yStride + n;
-      *dst = accumulate ? *dst + v : v;
+      if (split) {
+        atomicAdd(dst, v);
+      } else {
+        if (bias) v += bias[n];
+        *dst = accumulate ? *dst + v : v;
+      }
     }
+  }
+}
+
+// Split-K start values: y[row][n] = (accumulate ? y[row][n] : 0) + (bias ? bias[n] : 0) for the
+// segment's rows. grid (rows), block 256.
+extern "C" __global__ void dense_gemm_init(const float* __restrict__ bias, float* y, int yStride,
+                                           int rows, int out, const int* __restrict__ seg,
+                                           int accumulate) {
+  int count = seg ? min(seg[0], rows) : rows;
+  if ((int)blockIdx.x >= count) return;
+  float* dst = y + (size_t)segRow(seg, blockIdx.x) * yStride;
+  for (int n = threadIdx.x; n < out; n += blockDim.x) {
+    float v = bias ? bias[n] : 0.f;
+    dst[n] = accumulate ? dst[n] + v : v;
   }
 }
 

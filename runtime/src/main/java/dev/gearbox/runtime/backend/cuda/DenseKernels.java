@@ -32,6 +32,7 @@ public final class DenseKernels {
           "dense_gemv_r7",
           "dense_gemv_r8",
           "dense_gemm",
+          "dense_gemm_init",
           "dense_silu_mul",
           "dense_add",
           "dense_argmax",
@@ -42,6 +43,7 @@ public final class DenseKernels {
           "dense_read_probe");
 
   private static final int GEMM_TILE = 64;
+  private static final int GEMM_K = 32;
   private static final int GEMV_WARPS = 8;
 
   private final CudaContext ctx;
@@ -113,10 +115,25 @@ public final class DenseKernels {
     } else {
       int gridX = (out + GEMM_TILE - 1) / GEMM_TILE;
       int gridY = (rows + GEMM_TILE - 1) / GEMM_TILE;
+      int splits = gemmSplit(gridX * gridY, in, multiprocessors);
+      int kChunk = ((in + splits - 1) / splits + GEMM_K - 1) / GEMM_K * GEMM_K;
+      if (splits > 1) {
+        ctx.launch("dense_gemm_init", rows, 1, 1, 256, 0, bias, y, yStride, rows, out, seg, acc);
+      }
       ctx.launch(
-          "dense_gemm", gridX, gridY, 1, 128, 0,
-          x, xStride, weight, bias, y, yStride, rows, in, out, seg, acc);
+          "dense_gemm", gridX, gridY, splits, 128, 0,
+          x, xStride, weight, bias, y, yStride, rows, in, out, seg, acc, kChunk);
     }
+  }
+
+  /**
+   * K splits of the GEMM (1..16): when the output tiles alone cannot keep four blocks on every
+   * SM streaming weights (few rows), each tile's K range is cut so that they can, but no split
+   * covers fewer than 256 of {@code in}. Split sums meet through atomic adds.
+   */
+  static int gemmSplit(int tiles, int in, int multiprocessors) {
+    long wanted = (4L * multiprocessors + tiles - 1) / tiles;
+    return (int) Math.max(1, Math.min(Math.min(wanted, in / 256), 16));
   }
 
   /** The GEMV kernel for {@code rows} (1..8) rows. */

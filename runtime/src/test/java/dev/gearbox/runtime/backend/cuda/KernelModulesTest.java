@@ -102,6 +102,14 @@ class KernelModulesTest {
   }
 
   @Test
+  void gemmSplitsKOnlyForSmallGrids() {
+    assertEquals(16, DenseKernels.gemmSplit(16, 4096, 132), "16 rows x 1024 outputs");
+    assertEquals(1, DenseKernels.gemmSplit(2, 264, 132), "K too short to split");
+    assertEquals(1, DenseKernels.gemmSplit(32 * 80, 5120, 132), "2048 rows fill the GPU");
+    assertEquals(7, DenseKernels.gemmSplit(80, 5120, 132));
+  }
+
+  @Test
   void attentionShapeValidationNamesTheField() {
     assertDoesNotThrow(() -> AttentionKernels.validate(SHAPE));
     rejects("shape.heads (6) must be a multiple of shape.kvHeads (4)",
