@@ -42,86 +42,104 @@ extern "C" __global__ void dense_rms_norm(const float* x, const float* __restric
 
 // ---------------------------------------------------------------------------------------------
 // GEMV for R <= 8 rows: y[row][o] (= or +=) sum_k W[o][k] x[row][k] (+ bias[o]).
-// Block of 8 warps; `ksplit` warps (1, 2, 4 or 8) share one output o, each reading every
-// ksplit-th 512-byte stretch of W's row (16 bytes per lane, 4 loads in flight), so every weight
-// is read once for all rows. The warps' partial sums meet in shared memory.
-// grid (ceil(out / (8 / ksplit))), block 256.
-template <int R>
+// Each warp computes O consecutive outputs (O weight rows share every x load, which keeps L1
+// traffic for x below the weights' DRAM traffic at 8 rows); `ksplit` warps (1, 2, 4 or 8) share
+// the same O outputs, each reading every ksplit-th 512-byte stretch of the rows (16 bytes per
+// lane, U * O loads in flight), so every weight is read once for all rows. The warps' partial
+// sums meet in shared memory, then bias and accumulate are applied.
+// grid (ceil(out / ((8 / ksplit) * O))), block 256.
+template <int R, int O, int U>
 __device__ __forceinline__ void gemv(const float* __restrict__ x, int xStride,
                                      const bf16_t* __restrict__ weight,
                                      const float* __restrict__ bias, float* y, int yStride,
                                      int rows, int in, int out, const int* __restrict__ seg,
                                      int accumulate, int ksplit) {
-  __shared__ float partial[8][R];
+  __shared__ float partial[8][O * R];
   int count = seg ? min(seg[0], rows) : rows;
   if (count <= 0) return;
   count = min(count, R);
   int warp = threadIdx.x >> 5;
   int lane = threadIdx.x & 31;
-  int perBlock = 8 / ksplit;
+  int perBlock = (8 / ksplit) * O;
   int ks = warp % ksplit;
-  int o = blockIdx.x * perBlock + warp / ksplit;
+  int o0 = blockIdx.x * perBlock + (warp / ksplit) * O;
   // Rows past the segment's count read the first listed row (cached) and are not written.
   const float* xr[R];
 #pragma unroll
   for (int r = 0; r < R; r++) {
     xr[r] = x + (size_t)segRow(seg, r < count ? r : 0) * xStride;
   }
-  float acc[R];
+  float acc[O][R];
 #pragma unroll
-  for (int r = 0; r < R; r++) acc[r] = 0.f;
-  // acc[r] += dot(8 bf16 weights of chunk c, x[row r][8c .. 8c+8)).
-  auto fma8 = [&](const uint4 w, int c) {
+  for (int j = 0; j < O; j++)
+#pragma unroll
+    for (int r = 0; r < R; r++) acc[j][r] = 0.f;
+  // acc[j][r] += dot(8 bf16 weights of row o0 + j at chunk c, x[row r][8c .. 8c+8)).
+  auto fma8 = [&](const uint4 (&w)[O], int c) {
 #pragma unroll
     for (int r = 0; r < R; r++) {
       const float4* xp = reinterpret_cast<const float4*>(xr[r] + (size_t)c * 8);
       float4 a = __ldg(xp);
       float4 b = __ldg(xp + 1);
-      float s = acc[r];
-      s = fmaf(a.x, bf16Lo(w.x), s);
-      s = fmaf(a.y, bf16Hi(w.x), s);
-      s = fmaf(a.z, bf16Lo(w.y), s);
-      s = fmaf(a.w, bf16Hi(w.y), s);
-      s = fmaf(b.x, bf16Lo(w.z), s);
-      s = fmaf(b.y, bf16Hi(w.z), s);
-      s = fmaf(b.z, bf16Lo(w.w), s);
-      s = fmaf(b.w, bf16Hi(w.w), s);
-      acc[r] = s;
+#pragma unroll
+      for (int j = 0; j < O; j++) {
+        float s = acc[j][r];
+        s = fmaf(a.x, bf16Lo(w[j].x), s);
+        s = fmaf(a.y, bf16Hi(w[j].x), s);
+        s = fmaf(a.z, bf16Lo(w[j].y), s);
+        s = fmaf(a.w, bf16Hi(w[j].y), s);
+        s = fmaf(b.x, bf16Lo(w[j].z), s);
+        s = fmaf(b.y, bf16Hi(w[j].z), s);
+        s = fmaf(b.z, bf16Lo(w[j].w), s);
+        s = fmaf(b.w, bf16Hi(w[j].w), s);
+        acc[j][r] = s;
+      }
     }
   };
-  if (o < out) {
-    const uint4* wrow = reinterpret_cast<const uint4*>(weight + (size_t)o * in);
+  if (o0 < out) {
+    // Rows past `out` (last warp only) re-read row out - 1 and are not written.
+    const uint4* wrow[O];
+#pragma unroll
+    for (int j = 0; j < O; j++) {
+      wrow[j] = reinterpret_cast<const uint4*>(weight + (size_t)min(o0 + j, out - 1) * in);
+    }
     int chunks = in >> 3;
     int stride = 32 * ksplit;
     int c = ks * 32 + lane;
-    for (; c + 3 * stride < chunks; c += 4 * stride) {
-      uint4 w0 = ldStream(wrow + c);
-      uint4 w1 = ldStream(wrow + c + stride);
-      uint4 w2 = ldStream(wrow + c + 2 * stride);
-      uint4 w3 = ldStream(wrow + c + 3 * stride);
-      fma8(w0, c);
-      fma8(w1, c + stride);
-      fma8(w2, c + 2 * stride);
-      fma8(w3, c + 3 * stride);
+    for (; c + (U - 1) * stride < chunks; c += U * stride) {
+      uint4 w[U][O];
+#pragma unroll
+      for (int u = 0; u < U; u++)
+#pragma unroll
+        for (int j = 0; j < O; j++) w[u][j] = ldStream(wrow[j] + c + u * stride);
+#pragma unroll
+      for (int u = 0; u < U; u++) fma8(w[u], c + u * stride);
     }
     for (; c < chunks; c += stride) {
-      fma8(ldStream(wrow + c), c);
+      uint4 w[O];
+#pragma unroll
+      for (int j = 0; j < O; j++) w[j] = ldStream(wrow[j] + c);
+      fma8(w, c);
     }
   }
 #pragma unroll
-  for (int r = 0; r < R; r++) {
-    float s = warpSum(acc[r]);
-    if (lane == 0) partial[warp][r] = s;
-  }
+  for (int j = 0; j < O; j++)
+#pragma unroll
+    for (int r = 0; r < R; r++) {
+      float s = warpSum(acc[j][r]);
+      if (lane == 0) partial[warp][j * R + r] = s;
+    }
   __syncthreads();
   int t = threadIdx.x;
   if (t < perBlock * R) {
-    int local = t / R;
+    int local = t / R;  // output of this block, 0 .. perBlock - 1
     int r = t % R;
+    int group = local / O;  // warps group * ksplit .. computed it
+    int j = local % O;
     int oo = blockIdx.x * perBlock + local;
     if (oo < out && r < count) {
       float s = 0.f;
-      for (int k = 0; k < ksplit; k++) s += partial[local * ksplit + k][r];
+      for (int k = 0; k < ksplit; k++) s += partial[group * ksplit + k][j * R + r];
       if (bias) s += bias[oo];
       float* dst = y + (size_t)segRow(seg, r) * yStride + oo;
       *dst = accumulate ? *dst + s : s;
@@ -129,23 +147,25 @@ __device__ __forceinline__ void gemv(const float* __restrict__ x, int xStride,
   }
 }
 
-#define DENSE_GEMV(R, BOUNDS)                                                                      \
-  extern "C" __global__ void BOUNDS                                                            \
+// DENSE_GEMV(rows, outputs per warp O, unroll U, min blocks per SM). O must match
+// DenseKernels.gemvOutputsPerWarp. 16-byte weight loads in flight per thread: U * O = 4 or 8.
+#define DENSE_GEMV(R, O, U, B)                                                                 \
+  extern "C" __global__ void __launch_bounds__(256, B)                                         \
       dense_gemv_r##R(const float* __restrict__ x, int xStride,                                \
                       const bf16_t* __restrict__ weight, const float* __restrict__ bias,       \
                       float* y, int yStride, int rows, int in, int out,                        \
                       const int* __restrict__ seg, int accumulate, int ksplit) {               \
-    gemv<R>(x, xStride, weight, bias, y, yStride, rows, in, out, seg, accumulate, ksplit);     \
+    gemv<R, O, U>(x, xStride, weight, bias, y, yStride, rows, in, out, seg, accumulate,        \
+                  ksplit);                                                                     \
   }
-// ptxas spills the 4-row variant at its default register budget; 3 blocks per SM avoids that.
-DENSE_GEMV(1, __launch_bounds__(256))
-DENSE_GEMV(2, __launch_bounds__(256))
-DENSE_GEMV(3, __launch_bounds__(256))
-DENSE_GEMV(4, __launch_bounds__(256, 3))
-DENSE_GEMV(5, __launch_bounds__(256))
-DENSE_GEMV(6, __launch_bounds__(256))
-DENSE_GEMV(7, __launch_bounds__(256))
-DENSE_GEMV(8, __launch_bounds__(256))
+DENSE_GEMV(1, 1, 4, 4)
+DENSE_GEMV(2, 2, 4, 2)
+DENSE_GEMV(3, 2, 4, 2)
+DENSE_GEMV(4, 2, 4, 2)
+DENSE_GEMV(5, 4, 1, 2)
+DENSE_GEMV(6, 4, 1, 2)
+DENSE_GEMV(7, 4, 2, 1)
+DENSE_GEMV(8, 4, 2, 1)
 
 // ---------------------------------------------------------------------------------------------
 // GEMM for rows > 8 on tensor cores: 64x64 output tile per block of 4 warps (each 32x32 =

@@ -106,8 +106,9 @@ public final class DenseKernels {
     }
     int acc = accumulate ? 1 : 0;
     if (rows <= GEMV_MAX_ROWS) {
-      int ksplit = gemvSplit(out, in, multiprocessors);
-      int perBlock = GEMV_WARPS / ksplit;
+      int perWarp = gemvOutputsPerWarp(rows);
+      int ksplit = gemvSplit((out + perWarp - 1) / perWarp, in, multiprocessors);
+      int perBlock = GEMV_WARPS / ksplit * perWarp;
       int grid = (out + perBlock - 1) / perBlock;
       ctx.launch(
           gemvKernel(rows), grid, 1, 1, 32 * GEMV_WARPS, 0,
@@ -168,15 +169,21 @@ public final class DenseKernels {
     }
   }
 
+  /** Outputs each GEMV warp computes for {@code rows} rows (as instantiated in dense.cu). */
+  static int gemvOutputsPerWarp(int rows) {
+    return rows == 1 ? 1 : rows <= 4 ? 2 : 4;
+  }
+
   /**
-   * Warps sharing one GEMV output (1, 2, 4 or 8): enough warps to keep every SM streaming when
-   * {@code out} is small, while each warp still reads at least two 512-byte stretches per row.
+   * Warps sharing the outputs of one GEMV warp task (1, 2, 4 or 8): enough warps to keep every
+   * SM streaming when there are few tasks ({@code out} / outputs per warp), while each warp still
+   * reads at least two 512-byte stretches per weight row.
    */
-  static int gemvSplit(int out, int in, int multiprocessors) {
+  static int gemvSplit(int tasks, int in, int multiprocessors) {
     long targetWarps = 32L * multiprocessors;
     int ksplit = 1;
     while (ksplit < GEMV_WARPS
-        && (long) out * ksplit < targetWarps
+        && (long) tasks * ksplit < targetWarps
         && in >= 512 * ksplit) {
       ksplit *= 2;
     }
