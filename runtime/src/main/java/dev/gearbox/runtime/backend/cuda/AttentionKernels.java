@@ -87,9 +87,6 @@ public final class AttentionKernels {
     Check.notNull("invFreq", invFreq);
     Check.notNull("pageTable", pageTable);
     Check.aligned("kvPool", kvPool, 16);
-    if ((qNorm == null) != (kNorm == null)) {
-      throw new IllegalArgumentException("qNorm and kNorm must both be set or both be null");
-    }
     if (rows == 0) {
       return;
     }
