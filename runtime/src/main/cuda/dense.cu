@@ -168,130 +168,160 @@ DENSE_GEMV(7, 4, 2, 1)
 DENSE_GEMV(8, 4, 2, 1)
 
 // ---------------------------------------------------------------------------------------------
-// GEMM for rows > 8 on tensor cores: 64x64 output tile per block of 4 warps (each 32x32 =
-// 2x2 WMMA bf16 16x16x16 fragments, fp32 accumulate), K in steps of 32 through shared memory;
-// x converted to bf16 on load. The next K step's global loads are issued before the current
-// step's MMAs. Edges (rows, out, in % 32) are zero-filled; seg selects rows.
+// GEMM for rows > 8 on tensor cores: BM x BN output tile per block, each warp a WM x WN piece
+// of (WM/16) x (WN/16) WMMA bf16 16x16x16 fragments with fp32 accumulators; K in steps of 32
+// through shared memory, x converted to bf16 on load; the next K step's global loads are issued
+// before the current step's MMAs. Edges (rows, out, in % 32) are zero-filled; seg selects rows.
+// Each warp writes its fragments through a private 16x16 staging tile (bias, accumulate).
 // Split-K (gridDim.z > 1, for small grids: few rows are bandwidth-bound): block z covers
 // k in [z * kChunk, (z + 1) * kChunk) and atomically adds its sums to y, which dense_gemm_init
 // has set to (accumulate ? y : 0) + bias beforehand.
-// grid (ceil(out / 64), ceil(rows / 64), splits), block 128.
-#define GM 64
-#define GN 64
+// dense_gemm: 64x64 tiles, 4 warps of 32x32; dense_gemm_large: 128x128 tiles, 8 warps of 64x32.
+// grid (ceil(out / BN), ceil(rows / BM), splits), block 32 * warps.
 #define GK 32
-#define GKP 40  // padded K stride of the bf16 tiles (elements)
-#define GCP 68  // padded stride of the f32 output tile
+#define GKP 40  // padded K stride of the bf16 tiles (elements): conflict-free, 32-byte rows
 
-extern "C" __global__ void __launch_bounds__(128)
-    dense_gemm(const float* __restrict__ x, int xStride, const bf16_t* __restrict__ weight,
-               const float* __restrict__ bias, float* y, int yStride, int rows, int in, int out,
-               const int* __restrict__ seg, int accumulate, int kChunk) {
-  __shared__ __align__(128) unsigned char smem[GM * GCP * 4];
+template <int BM, int BN, int WM, int WN>
+__device__ __forceinline__ void gemm(const float* __restrict__ x, int xStride,
+                                     const bf16_t* __restrict__ weight,
+                                     const float* __restrict__ bias, float* y, int yStride,
+                                     int rows, int in, int out, const int* __restrict__ seg,
+                                     int accumulate, int kChunk) {
+  constexpr int WARPS_N = BN / WN;
+  constexpr int THREADS = 32 * (BM / WM) * WARPS_N;
+  constexpr int FM = WM / 16;
+  constexpr int FN = WN / 16;
+  constexpr int A_LOADS = BM * GK / 4 / THREADS;  // float4 of x per thread per K step
+  constexpr int B_LOADS = BN * GK / 8 / THREADS;  // uint4 of W per thread per K step
+  constexpr int A_ROWS = THREADS / 8;             // rows covered by one pass of A loads
+  constexpr int B_ROWS = THREADS / 4;
+  constexpr int TILE_BYTES = (BM + BN) * GKP * 2;
+  constexpr int STAGE_BYTES = (THREADS / 32) * 256 * 4;
+  __shared__ __align__(128) unsigned char smem[TILE_BYTES > STAGE_BYTES ? TILE_BYTES
+                                                                         : STAGE_BYTES];
   int count = seg ? min(seg[0], rows) : rows;
-  int m0 = blockIdx.y * GM;
+  int m0 = blockIdx.y * BM;
   if (m0 >= count) return;
-  int n0 = blockIdx.x * GN;
+  int n0 = blockIdx.x * BN;
   bool split = gridDim.z > 1;
   int kBegin = split ? blockIdx.z * kChunk : 0;
   int kEnd = split ? min(in, kBegin + kChunk) : in;
-  __nv_bfloat16* as = reinterpret_cast<__nv_bfloat16*>(smem);  // [GM][GKP]
-  __nv_bfloat16* bs = as + GM * GKP;                            // [GN][GKP] (= B col-major)
-  float* cs = reinterpret_cast<float*>(smem);                   // [GM][GCP], after the K loop
+  __nv_bfloat16* as = reinterpret_cast<__nv_bfloat16*>(smem);  // [BM][GKP]
+  __nv_bfloat16* bs = as + BM * GKP;                            // [BN][GKP] (= B col-major)
   int tid = threadIdx.x;
   int warp = tid >> 5;
-  int wm = (warp >> 1) * 32;
-  int wn = (warp & 1) * 32;
+  int lane = tid & 31;
+  int wm = (warp / WARPS_N) * WM;
+  int wn = (warp % WARPS_N) * WN;
 
-  // Per-thread load assignments: 4 float4 of x (rows aRow + 16 i, column aCol), 2 uint4 of W.
-  const float* aSrc[4];
+  const float* aSrc[A_LOADS];
   int aCol = (tid & 7) * 4;
 #pragma unroll
-  for (int i = 0; i < 4; i++) {
-    int m = m0 + (tid >> 3) + 16 * i;
+  for (int i = 0; i < A_LOADS; i++) {
+    int m = m0 + (tid >> 3) + A_ROWS * i;
     aSrc[i] = m < count ? x + (size_t)segRow(seg, m) * xStride : nullptr;
   }
-  const bf16_t* bSrc[2];
+  const bf16_t* bSrc[B_LOADS];
   int bCol = (tid & 3) * 8;
 #pragma unroll
-  for (int i = 0; i < 2; i++) {
-    int n = n0 + (tid >> 2) + 32 * i;
+  for (int i = 0; i < B_LOADS; i++) {
+    int n = n0 + (tid >> 2) + B_ROWS * i;
     bSrc[i] = n < out ? weight + (size_t)n * in : nullptr;
   }
 
-  float4 aReg[4];
-  uint4 bReg[2];
+  float4 aReg[A_LOADS];
+  uint4 bReg[B_LOADS];
   auto loadTiles = [&](int k0) {
 #pragma unroll
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < A_LOADS; i++) {
       int k = k0 + aCol;
       aReg[i] = (aSrc[i] && k < kEnd) ? __ldg(reinterpret_cast<const float4*>(aSrc[i] + k))
-                                    : make_float4(0.f, 0.f, 0.f, 0.f);
+                                      : make_float4(0.f, 0.f, 0.f, 0.f);
     }
 #pragma unroll
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < B_LOADS; i++) {
       int k = k0 + bCol;
       bReg[i] = (bSrc[i] && k < kEnd) ? ldStream(reinterpret_cast<const uint4*>(bSrc[i] + k))
-                                    : make_uint4(0u, 0u, 0u, 0u);
+                                      : make_uint4(0u, 0u, 0u, 0u);
     }
   };
 
-  wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[2][2];
+  wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[FM][FN];
 #pragma unroll
-  for (int i = 0; i < 2; i++)
+  for (int i = 0; i < FM; i++)
 #pragma unroll
-    for (int j = 0; j < 2; j++) wmma::fill_fragment(acc[i][j], 0.f);
+    for (int j = 0; j < FN; j++) wmma::fill_fragment(acc[i][j], 0.f);
 
   loadTiles(kBegin);
   for (int k0 = kBegin; k0 < kEnd; k0 += GK) {
 #pragma unroll
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < A_LOADS; i++) {
       uint2 packed = make_uint2(packBf16(aReg[i].x, aReg[i].y), packBf16(aReg[i].z, aReg[i].w));
-      *reinterpret_cast<uint2*>(as + ((tid >> 3) + 16 * i) * GKP + aCol) = packed;
+      *reinterpret_cast<uint2*>(as + ((tid >> 3) + A_ROWS * i) * GKP + aCol) = packed;
     }
 #pragma unroll
-    for (int i = 0; i < 2; i++) {
-      *reinterpret_cast<uint4*>(bs + ((tid >> 2) + 32 * i) * GKP + bCol) = bReg[i];
+    for (int i = 0; i < B_LOADS; i++) {
+      *reinterpret_cast<uint4*>(bs + ((tid >> 2) + B_ROWS * i) * GKP + bCol) = bReg[i];
     }
     __syncthreads();
     if (k0 + GK < kEnd) loadTiles(k0 + GK);
 #pragma unroll
     for (int kk = 0; kk < GK; kk += 16) {
-      wmma::fragment<wmma::matrix_a, 16, 16, 16, __nv_bfloat16, wmma::row_major> a[2];
-      wmma::fragment<wmma::matrix_b, 16, 16, 16, __nv_bfloat16, wmma::col_major> b[2];
+      wmma::fragment<wmma::matrix_a, 16, 16, 16, __nv_bfloat16, wmma::row_major> a[FM];
+      wmma::fragment<wmma::matrix_b, 16, 16, 16, __nv_bfloat16, wmma::col_major> b[FN];
 #pragma unroll
-      for (int i = 0; i < 2; i++) wmma::load_matrix_sync(a[i], as + (wm + 16 * i) * GKP + kk, GKP);
+      for (int i = 0; i < FM; i++) wmma::load_matrix_sync(a[i], as + (wm + 16 * i) * GKP + kk, GKP);
 #pragma unroll
-      for (int j = 0; j < 2; j++) wmma::load_matrix_sync(b[j], bs + (wn + 16 * j) * GKP + kk, GKP);
+      for (int j = 0; j < FN; j++) wmma::load_matrix_sync(b[j], bs + (wn + 16 * j) * GKP + kk, GKP);
 #pragma unroll
-      for (int i = 0; i < 2; i++)
+      for (int i = 0; i < FM; i++)
 #pragma unroll
-        for (int j = 0; j < 2; j++) wmma::mma_sync(acc[i][j], a[i], b[j], acc[i][j]);
+        for (int j = 0; j < FN; j++) wmma::mma_sync(acc[i][j], a[i], b[j], acc[i][j]);
     }
     __syncthreads();
   }
+  // The K loop ended with a barrier: the tiles' shared memory is free for the staging tiles.
+  float* stage = reinterpret_cast<float*>(smem) + warp * 256;
 #pragma unroll
-  for (int i = 0; i < 2; i++)
+  for (int i = 0; i < FM; i++) {
 #pragma unroll
-    for (int j = 0; j < 2; j++)
-      wmma::store_matrix_sync(cs + (wm + 16 * i) * GCP + wn + 16 * j, acc[i][j], GCP,
-                              wmma::mem_row_major);
-  __syncthreads();
-  for (int idx = tid; idx < GM * GN; idx += 128) {
-    int r = idx / GN;
-    int c = idx % GN;
-    int m = m0 + r;
-    int n = n0 + c;
-    if (m < count && n < out) {
-      float v = cs[r * GCP + c];
-      float* dst = y + (size_t)segRow(seg, m) * yStride + n;
-      if (split) {
-        atomicAdd(dst, v);
-      } else {
-        if (bias) v += bias[n];
-        *dst = accumulate ? *dst + v : v;
+    for (int j = 0; j < FN; j++) {
+      wmma::store_matrix_sync(stage, acc[i][j], 16, wmma::mem_row_major);
+      __syncwarp();
+#pragma unroll
+      for (int e = lane; e < 256; e += 32) {
+        int m = m0 + wm + 16 * i + (e >> 4);
+        int n = n0 + wn + 16 * j + (e & 15);
+        if (m < count && n < out) {
+          float v = stage[e];
+          float* dst = y + (size_t)segRow(seg, m) * yStride + n;
+          if (split) {
+            atomicAdd(dst, v);
+          } else {
+            if (bias) v += bias[n];
+            *dst = accumulate ? *dst + v : v;
+          }
+        }
       }
+      __syncwarp();
     }
   }
+}
+
+extern "C" __global__ void __launch_bounds__(128)
+    dense_gemm(const float* __restrict__ x, int xStride, const bf16_t* __restrict__ weight,
+               const float* __restrict__ bias, float* y, int yStride, int rows, int in, int out,
+               const int* __restrict__ seg, int accumulate, int kChunk) {
+  gemm<64, 64, 32, 32>(x, xStride, weight, bias, y, yStride, rows, in, out, seg, accumulate,
+                       kChunk);
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+    dense_gemm_large(const float* __restrict__ x, int xStride, const bf16_t* __restrict__ weight,
+                     const float* __restrict__ bias, float* y, int yStride, int rows, int in,
+                     int out, const int* __restrict__ seg, int accumulate, int kChunk) {
+  gemm<128, 128, 64, 32>(x, xStride, weight, bias, y, yStride, rows, in, out, seg, accumulate,
+                         kChunk);
 }
 
 // Split-K start values: y[row][n] = (accumulate ? y[row][n] : 0) + (bias ? bias[n] : 0) for the

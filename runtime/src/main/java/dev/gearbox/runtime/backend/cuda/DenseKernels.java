@@ -32,6 +32,7 @@ public final class DenseKernels {
           "dense_gemv_r7",
           "dense_gemv_r8",
           "dense_gemm",
+          "dense_gemm_large",
           "dense_gemm_init",
           "dense_silu_mul",
           "dense_add",
@@ -44,6 +45,7 @@ public final class DenseKernels {
 
   private static final int GEMM_TILE = 64;
   private static final int GEMM_K = 32;
+  private static final int GEMM_LARGE_TILE = 128;
   private static final int GEMV_WARPS = 8;
 
   private final CudaContext ctx;
@@ -114,6 +116,14 @@ public final class DenseKernels {
           gemvKernel(rows), grid, 1, 1, 32 * GEMV_WARPS, 0,
           x, xStride, weight, bias, y, yStride, rows, in, out, seg, acc, ksplit);
     } else {
+      if (useLargeGemm(rows, out, multiprocessors)) {
+        int gridX = (out + GEMM_LARGE_TILE - 1) / GEMM_LARGE_TILE;
+        int gridY = (rows + GEMM_LARGE_TILE - 1) / GEMM_LARGE_TILE;
+        ctx.launch(
+            "dense_gemm_large", gridX, gridY, 1, 256, 0,
+            x, xStride, weight, bias, y, yStride, rows, in, out, seg, acc, in);
+        return;
+      }
       int gridX = (out + GEMM_TILE - 1) / GEMM_TILE;
       int gridY = (rows + GEMM_TILE - 1) / GEMM_TILE;
       int splits = gemmSplit(gridX * gridY, in, multiprocessors);
@@ -125,6 +135,14 @@ public final class DenseKernels {
           "dense_gemm", gridX, gridY, splits, 128, 0,
           x, xStride, weight, bias, y, yStride, rows, in, out, seg, acc, kChunk);
     }
+  }
+
+  /** 128x128 tiles when there are enough of them to give every SM one; else 64x64 tiles. */
+  static boolean useLargeGemm(int rows, int out, int multiprocessors) {
+    long tiles =
+        (long) ((rows + GEMM_LARGE_TILE - 1) / GEMM_LARGE_TILE)
+            * ((out + GEMM_LARGE_TILE - 1) / GEMM_LARGE_TILE);
+    return rows >= GEMM_LARGE_TILE && tiles >= multiprocessors;
   }
 
   /**

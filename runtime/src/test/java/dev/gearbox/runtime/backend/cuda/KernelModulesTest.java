@@ -2,6 +2,7 @@ package dev.gearbox.runtime.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -107,6 +108,14 @@ class KernelModulesTest {
     assertEquals(1, DenseKernels.gemmSplit(2, 264, 132), "K too short to split");
     assertEquals(1, DenseKernels.gemmSplit(32 * 80, 5120, 132), "2048 rows fill the GPU");
     assertEquals(7, DenseKernels.gemmSplit(80, 5120, 132));
+  }
+
+  @Test
+  void largeGemmTilesOnlyWhenTheyFillTheGpu() {
+    assertTrue(DenseKernels.useLargeGemm(384, 5632, 132), "the device check's large case");
+    assertTrue(DenseKernels.useLargeGemm(2048, 5120, 132));
+    assertFalse(DenseKernels.useLargeGemm(64, 100_000, 132), "fewer rows than one tile");
+    assertFalse(DenseKernels.useLargeGemm(256, 1024, 132), "16 tiles for 132 SMs");
   }
 
   @Test

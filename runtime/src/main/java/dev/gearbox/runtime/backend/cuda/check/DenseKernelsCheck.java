@@ -64,6 +64,9 @@ public final class DenseKernelsCheck {
       linear(rows, 264, 75, true, false, true);
       linear(rows, 4096, 1024, false, true, true);
     }
+    // 128x128-tile GEMM (384 rows x 5632 outputs = 132 tiles), K edge (136 % 32 != 0).
+    linear(384, 136, 5632, false, false, false);
+    linear(384, 136, 5632, true, true, true);
     linearEmptySegment();
     siluMul();
     add();
@@ -605,7 +608,7 @@ public final class DenseKernelsCheck {
             rows, in, out, ms * 1e3, gbs, 100 * gbs / probe);
       }
     }
-    for (int rows : new int[] {64, 512, 2048}) {
+    for (int rows : new int[] {16, 64, 512, 2048}) {
       int in = 4096;
       int out = 16384;
       CUdeviceptr gx = ctx.allocZeroed((long) rows * in * 4);
