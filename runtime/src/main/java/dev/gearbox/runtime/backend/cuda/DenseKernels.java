@@ -382,7 +382,8 @@ public final class DenseKernels {
       long address = Address.of(pointer);
       if (address % bytes != 0) {
         throw new IllegalArgumentException(
-            name + " must be " + bytes + "-byte aligned, got address 0x" + Long.toHexString(address));
+            name + " must be " + bytes + "-byte aligned, got address 0x"
+                + Long.toHexString(address));
       }
     }
   }
