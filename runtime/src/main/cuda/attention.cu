@@ -1,0 +1,431 @@
+// Attention kernels of the Gearbox CUDA backend (launched by AttentionKernels.java): RoPE + paged
+// KV store, split-K decode attention (flash-decoding) with its combine step, and tiled causal
+// prefill attention. KV pages are bf16: page p starts at p * pageStride; K [pageTokens][kvHeads]
+// [headDim], then V the same. qkv rows are [q heads*hd | k kvHeads*hd | v kvHeads*hd] in f32.
+#include "common.cuh"
+
+// Element offset in the KV pool of K[position][kv head 0][0] for (slot, position).
+__device__ __forceinline__ size_t kvOffset(const int* __restrict__ pageTable, int slot, int pos,
+                                           int pageTokens, int tableStride, int tableBase,
+                                           int ringPages, long long pageStride, int kvDim) {
+  int lp = pos / pageTokens;
+  if (ringPages > 0) lp %= ringPages;
+  int page = pageTable[(size_t)slot * tableStride + tableBase + lp];
+  return (size_t)page * (size_t)pageStride + (size_t)(pos % pageTokens) * kvDim;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ropeStore: per row (grid x = segment entry), one warp per head: optional per-head RMSNorm of
+// q and k, rotate-half RoPE (angle = position * invFreq[i] in f32, cos/sin in double like the
+// CPU reference), rotated q written back into qkv, rotated k and v stored as bf16 in the page.
+// Each lane reads and writes only its own (i, i + half) pairs. grid (rows), block 256.
+extern "C" __global__ void __launch_bounds__(256)
+    attn_rope_store(float* qkv, int rows, const int* __restrict__ seg,
+                    const int* __restrict__ slots, const int* __restrict__ positions,
+                    const float* __restrict__ invFreq, const float* __restrict__ qNorm,
+                    const float* __restrict__ kNorm, float normEps, bf16_t* kvPool,
+                    const int* __restrict__ pageTable, int heads, int kvHeads, int headDim,
+                    int pageTokens, int tableStride, int tableBase, int ringPages,
+                    long long pageStride) {
+  int count = seg ? min(seg[0], rows) : rows;
+  if ((int)blockIdx.x >= count) return;
+  int row = segRow(seg, blockIdx.x);
+  int kvDim = kvHeads * headDim;
+  float* base = qkv + (size_t)row * (heads * headDim + 2 * kvDim);
+  int pos = positions[row];
+  size_t kOff = kvOffset(pageTable, slots[row], pos, pageTokens, tableStride, tableBase,
+                         ringPages, pageStride, kvDim);
+  bf16_t* kDst = kvPool + kOff;
+  bf16_t* vDst = kDst + (size_t)pageTokens * kvDim;
+  int warp = threadIdx.x >> 5;
+  int lane = threadIdx.x & 31;
+  int warps = blockDim.x >> 5;
+  int half = headDim / 2;
+  for (int h = warp; h < heads + 2 * kvHeads; h += warps) {
+    float* src = base + (size_t)h * headDim;
+    if (h >= heads + kvHeads) {
+      bf16_t* dst = vDst + (size_t)(h - heads - kvHeads) * headDim;
+      for (int i = lane; i < headDim; i += 32) dst[i] = f32ToBf16(src[i]);
+      continue;
+    }
+    bool isQ = h < heads;
+    const float* norm = isQ ? qNorm : kNorm;
+    float scale = 1.f;
+    if (norm) {
+      float sum = 0.f;
+      for (int i = lane; i < half; i += 32) {
+        float a = src[i];
+        float b = src[i + half];
+        sum += a * a + b * b;
+      }
+      sum = warpSum(sum);
+      scale = 1.0f / sqrtf(sum / (float)headDim + normEps);
+    }
+    bf16_t* kHead = kDst + (size_t)(h - heads) * headDim;
+    for (int i = lane; i < half; i += 32) {
+      float x1 = src[i];
+      float x2 = src[i + half];
+      if (norm) {
+        x1 = norm[i] * (x1 * scale);
+        x2 = norm[i + half] * (x2 * scale);
+      }
+      float angle = (float)pos * invFreq[i];
+      float c = (float)cos((double)angle);
+      float s = (float)sin((double)angle);
+      float r1 = x1 * c - x2 * s;
+      float r2 = x2 * c + x1 * s;
+      if (isQ) {
+        src[i] = r1;
+        src[i + half] = r2;
+      } else {
+        kHead[i] = f32ToBf16(r1);
+        kHead[i + half] = f32ToBf16(r2);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decode attention, split-K: block (segment entry, kv head, split) handles the G = heads/kvHeads
+// query heads of one KV head over its split's chunk of keys, 32 keys per tile staged in shared
+// memory with 16-byte loads, online softmax in fp32. splits == 1 writes out directly; otherwise
+// partial = O [rows][heads][splits][hd] (unnormalized) then (m, l) [rows][heads][splits][2].
+// Each thread owns output items tid + 128 j (j < 32) of the G x hd block: G * hd <= 4096.
+// grid (rows, kvHeads, splits), block 128, dynamic shared memory decodeSharedBytes (host).
+#define DEC_THREADS 128
+#define DEC_TILE 32
+#define DEC_ITEMS 32
+
+extern "C" __global__ void __launch_bounds__(DEC_THREADS)
+    attn_decode(const float* __restrict__ qkv, float* __restrict__ out, int rows,
+                const int* __restrict__ seg, const int* __restrict__ slots,
+                const int* __restrict__ positions, const bf16_t* __restrict__ kvPool,
+                const int* __restrict__ pageTable, int heads, int kvHeads, int headDim,
+                int window, int pageTokens, int tableStride, int tableBase, int ringPages,
+                long long pageStride, float* __restrict__ partial, int splits) {
+  extern __shared__ __align__(16) unsigned char smem[];
+  int count = seg ? min(seg[0], rows) : rows;
+  if ((int)blockIdx.x >= count) return;
+  int row = segRow(seg, blockIdx.x);
+  int kh = blockIdx.y;
+  int split = blockIdx.z;
+  int group = heads / kvHeads;
+  int kvDim = kvHeads * headDim;
+  int items = group * headDim;
+  int kStride = headDim + 8;
+  float* qs = reinterpret_cast<float*>(smem);          // [group][hd], pre-scaled
+  float* sc = qs + items;                               // [group][DEC_TILE] scores / weights
+  float* mS = sc + group * DEC_TILE;                    // running max per head
+  float* lS = mS + group;                               // running sum per head
+  float* cS = lS + group;                               // this tile's correction per head
+  size_t floatsBytes = ((size_t)(items + group * DEC_TILE + 3 * group) * 4 + 15) & ~(size_t)15;
+  bf16_t* ks = reinterpret_cast<bf16_t*>(smem + floatsBytes);  // [DEC_TILE][hd + 8]
+  bf16_t* vs = ks + DEC_TILE * kStride;                         // [DEC_TILE][hd]
+
+  int tid = threadIdx.x;
+  int warp = tid >> 5;
+  int lane = tid & 31;
+  int pos = positions[row];
+  int slot = slots[row];
+  int first = window > 0 ? max(0, pos - window + 1) : 0;
+  int span = pos - first + 1;
+  int chunk = (span + splits - 1) / splits;
+  int start = first + split * chunk;
+  int end = min(start + chunk, pos + 1);
+  float scale = 1.0f / sqrtf((float)headDim);
+
+  const float* q = qkv + (size_t)row * (heads * headDim + 2 * kvDim) + (size_t)kh * items;
+  for (int i = tid; i < items; i += DEC_THREADS) qs[i] = q[i] * scale;
+  if (tid < group) {
+    mS[tid] = -INFINITY;
+    lS[tid] = 0.f;
+  }
+  float acc[DEC_ITEMS];
+#pragma unroll
+  for (int j = 0; j < DEC_ITEMS; j++) acc[j] = 0.f;
+  __syncthreads();
+
+  int rowChunks = headDim >> 3;
+  for (int t0 = start; t0 < end; t0 += DEC_TILE) {
+    for (int idx = tid; idx < DEC_TILE * rowChunks; idx += DEC_THREADS) {
+      int t = idx / rowChunks;
+      int c = idx - t * rowChunks;
+      int p = t0 + t;
+      uint4 kv = make_uint4(0u, 0u, 0u, 0u);
+      uint4 vv = kv;
+      if (p < end) {
+        size_t off = kvOffset(pageTable, slot, p, pageTokens, tableStride, tableBase, ringPages,
+                              pageStride, kvDim) +
+                     (size_t)kh * headDim + c * 8;
+        kv = ldStream(reinterpret_cast<const uint4*>(kvPool + off));
+        vv = ldStream(reinterpret_cast<const uint4*>(kvPool + off + (size_t)pageTokens * kvDim));
+      }
+      *reinterpret_cast<uint4*>(ks + t * kStride + c * 8) = kv;
+      *reinterpret_cast<uint4*>(vs + t * headDim + c * 8) = vv;
+    }
+    __syncthreads();
+    for (int idx = tid; idx < group * DEC_TILE; idx += DEC_THREADS) {
+      int g = idx / DEC_TILE;
+      int t = idx - g * DEC_TILE;
+      float s = -INFINITY;
+      if (t0 + t < end) {
+        const float* qg = qs + g * headDim;
+        const bf16_t* kt = ks + t * kStride;
+        s = 0.f;
+        for (int c = 0; c < rowChunks; c++) {
+          uint4 k = *reinterpret_cast<const uint4*>(kt + c * 8);
+          float4 a = *reinterpret_cast<const float4*>(qg + c * 8);
+          float4 b = *reinterpret_cast<const float4*>(qg + c * 8 + 4);
+          s = fmaf(a.x, bf16Lo(k.x), s);
+          s = fmaf(a.y, bf16Hi(k.x), s);
+          s = fmaf(a.z, bf16Lo(k.y), s);
+          s = fmaf(a.w, bf16Hi(k.y), s);
+          s = fmaf(b.x, bf16Lo(k.z), s);
+          s = fmaf(b.y, bf16Hi(k.z), s);
+          s = fmaf(b.z, bf16Lo(k.w), s);
+          s = fmaf(b.w, bf16Hi(k.w), s);
+        }
+      }
+      sc[idx] = s;
+    }
+    __syncthreads();
+    // Online softmax, one warp per head: key t0 is always valid, so the tile max is finite.
+    for (int g = warp; g < group; g += DEC_THREADS / 32) {
+      float s = sc[g * DEC_TILE + lane];
+      float mOld = mS[g];
+      float mNew = fmaxf(mOld, warpMax(s));
+      float p = s == -INFINITY ? 0.f : expf(s - mNew);
+      float sum = warpSum(p);
+      sc[g * DEC_TILE + lane] = p;
+      if (lane == 0) {
+        float corr = expf(mOld - mNew);
+        mS[g] = mNew;
+        lS[g] = lS[g] * corr + sum;
+        cS[g] = corr;
+      }
+    }
+    __syncthreads();
+#pragma unroll
+    for (int j = 0; j < DEC_ITEMS; j++) {
+      int item = tid + DEC_THREADS * j;
+      if (item < items) {
+        int g = item / headDim;
+        int d = item - g * headDim;
+        const float* w = sc + g * DEC_TILE;
+        float a = acc[j] * cS[g];
+        for (int t = 0; t < DEC_TILE; t++) a = fmaf(w[t], bf16ToF32(vs[t * headDim + d]), a);
+        acc[j] = a;
+      }
+    }
+    __syncthreads();
+  }
+
+  size_t headBase = (size_t)row * heads + (size_t)kh * group;  // (row, first head of the group)
+  if (splits == 1) {
+    float* o = out + headBase * headDim;
+#pragma unroll
+    for (int j = 0; j < DEC_ITEMS; j++) {
+      int item = tid + DEC_THREADS * j;
+      if (item < items) o[item] = acc[j] / lS[item / headDim];
+    }
+  } else {
+#pragma unroll
+    for (int j = 0; j < DEC_ITEMS; j++) {
+      int item = tid + DEC_THREADS * j;
+      if (item < items) {
+        int g = item / headDim;
+        int d = item - g * headDim;
+        partial[((headBase + g) * splits + split) * headDim + d] = acc[j];
+      }
+    }
+    if (tid < group) {
+      float* ml = partial + (size_t)rows * heads * splits * headDim +
+                  ((headBase + tid) * splits + split) * 2;
+      ml[0] = mS[tid];
+      ml[1] = lS[tid];
+    }
+  }
+}
+
+// Combines the splits: out = sum_s O_s e^(m_s - M) / sum_s l_s e^(m_s - M), M = max_s m_s.
+// Empty splits carry m = -inf, l = 0. grid (rows, heads), block 128.
+extern "C" __global__ void attn_decode_combine(const float* __restrict__ partial,
+                                               float* __restrict__ out, int rows,
+                                               const int* __restrict__ seg, int heads,
+                                               int headDim, int splits) {
+  int count = seg ? min(seg[0], rows) : rows;
+  if ((int)blockIdx.x >= count) return;
+  int row = segRow(seg, blockIdx.x);
+  size_t head = (size_t)row * heads + blockIdx.y;
+  const float* ml = partial + (size_t)rows * heads * splits * headDim + head * splits * 2;
+  float m = -INFINITY;
+  for (int s = 0; s < splits; s++) m = fmaxf(m, ml[2 * s]);
+  float l = 0.f;
+  for (int s = 0; s < splits; s++) l += ml[2 * s + 1] * expf(ml[2 * s] - m);
+  float inv = 1.0f / l;
+  const float* o = partial + head * splits * headDim;
+  for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
+    float v = 0.f;
+    for (int s = 0; s < splits; s++) v += o[(size_t)s * headDim + d] * expf(ml[2 * s] - m);
+    out[head * headDim + d] = v * inv;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prefill attention: rows are consecutive positions firstPosition.. of one slot. Block (query
+// tile of 64, head) walks 64-key tiles from the tile's first visible key to its last query's
+// position; scores, online softmax and the output accumulate in shared memory in fp32.
+// grid (ceil(rows / 64), heads), block 256, dynamic shared memory prefillSharedBytes (host).
+#define PF_Q 64
+#define PF_K 64
+#define PF_SP 65  // padded score row
+
+extern "C" __global__ void __launch_bounds__(256)
+    attn_prefill(const float* __restrict__ qkv, float* __restrict__ out, int rows, int slot,
+                 int firstPosition, const bf16_t* __restrict__ kvPool,
+                 const int* __restrict__ pageTable, int heads, int kvHeads, int headDim,
+                 int window, int pageTokens, int tableStride, int tableBase, int ringPages,
+                 long long pageStride) {
+  extern __shared__ __align__(16) unsigned char smem[];
+  int q0 = blockIdx.x * PF_Q;
+  if (q0 >= rows) return;
+  int h = blockIdx.y;
+  int kh = h / (heads / kvHeads);
+  int kvDim = kvHeads * headDim;
+  int rowWidth = heads * headDim + 2 * kvDim;
+  int kStride = headDim + 8;
+  float* qs = reinterpret_cast<float*>(smem);  // [PF_Q][hd], pre-scaled
+  float* os = qs + PF_Q * headDim;              // [PF_Q][hd]
+  float* sc = os + PF_Q * headDim;              // [PF_Q][PF_SP]
+  float* mS = sc + PF_Q * PF_SP;
+  float* lS = mS + PF_Q;
+  float* cS = lS + PF_Q;
+  bf16_t* ks = reinterpret_cast<bf16_t*>(cS + PF_Q);  // [PF_K][hd + 8]
+  bf16_t* vs = ks + PF_K * kStride;                    // [PF_K][hd]
+
+  int tid = threadIdx.x;
+  int warp = tid >> 5;
+  int lane = tid & 31;
+  float scale = 1.0f / sqrtf((float)headDim);
+  int p0 = firstPosition + q0;
+  int qLast = min(q0 + PF_Q, rows) - 1;
+  int hi = firstPosition + qLast;
+  int lo = window > 0 ? max(0, p0 - window + 1) : 0;
+
+  for (int idx = tid; idx < PF_Q * headDim; idx += 256) {
+    int qi = idx / headDim;
+    int d = idx - qi * headDim;
+    qs[idx] = q0 + qi < rows ? qkv[(size_t)(q0 + qi) * rowWidth + h * headDim + d] * scale : 0.f;
+    os[idx] = 0.f;
+  }
+  if (tid < PF_Q) {
+    mS[tid] = -INFINITY;
+    lS[tid] = 0.f;
+  }
+  __syncthreads();
+
+  int rowChunks = headDim >> 3;
+  for (int kt = lo; kt <= hi; kt += PF_K) {
+    for (int idx = tid; idx < PF_K * rowChunks; idx += 256) {
+      int t = idx / rowChunks;
+      int c = idx - t * rowChunks;
+      int p = kt + t;
+      uint4 kv = make_uint4(0u, 0u, 0u, 0u);
+      uint4 vv = kv;
+      if (p <= hi) {
+        size_t off = kvOffset(pageTable, slot, p, pageTokens, tableStride, tableBase, ringPages,
+                              pageStride, kvDim) +
+                     (size_t)kh * headDim + c * 8;
+        kv = ldStream(reinterpret_cast<const uint4*>(kvPool + off));
+        vv = ldStream(reinterpret_cast<const uint4*>(kvPool + off + (size_t)pageTokens * kvDim));
+      }
+      *reinterpret_cast<uint4*>(ks + t * kStride + c * 8) = kv;
+      *reinterpret_cast<uint4*>(vs + t * headDim + c * 8) = vv;
+    }
+    __syncthreads();
+    for (int idx = tid; idx < PF_Q * PF_K; idx += 256) {
+      int qi = idx / PF_K;
+      int t = idx - qi * PF_K;
+      int qPos = p0 + qi;
+      int p = kt + t;
+      bool visible = q0 + qi < rows && p <= qPos && (window <= 0 || p > qPos - window);
+      float s = -INFINITY;
+      if (visible) {
+        const float* qv = qs + qi * headDim;
+        const bf16_t* kv = ks + t * kStride;
+        s = 0.f;
+        for (int c = 0; c < rowChunks; c++) {
+          uint4 k = *reinterpret_cast<const uint4*>(kv + c * 8);
+          float4 a = *reinterpret_cast<const float4*>(qv + c * 8);
+          float4 b = *reinterpret_cast<const float4*>(qv + c * 8 + 4);
+          s = fmaf(a.x, bf16Lo(k.x), s);
+          s = fmaf(a.y, bf16Hi(k.x), s);
+          s = fmaf(a.z, bf16Lo(k.y), s);
+          s = fmaf(a.w, bf16Hi(k.y), s);
+          s = fmaf(b.x, bf16Lo(k.z), s);
+          s = fmaf(b.y, bf16Hi(k.z), s);
+          s = fmaf(b.z, bf16Lo(k.w), s);
+          s = fmaf(b.w, bf16Hi(k.w), s);
+        }
+      }
+      sc[qi * PF_SP + t] = s;
+    }
+    __syncthreads();
+    for (int qi = warp; qi < PF_Q; qi += 8) {
+      float s0 = sc[qi * PF_SP + lane];
+      float s1 = sc[qi * PF_SP + lane + 32];
+      float mOld = mS[qi];
+      float mNew = fmaxf(mOld, warpMax(fmaxf(s0, s1)));
+      float e0 = 0.f;
+      float e1 = 0.f;
+      float corr = 1.f;
+      if (mNew != -INFINITY) {
+        e0 = s0 == -INFINITY ? 0.f : expf(s0 - mNew);
+        e1 = s1 == -INFINITY ? 0.f : expf(s1 - mNew);
+        corr = expf(mOld - mNew);
+      }
+      float sum = warpSum(e0 + e1);
+      sc[qi * PF_SP + lane] = e0;
+      sc[qi * PF_SP + lane + 32] = e1;
+      if (lane == 0) {
+        mS[qi] = mNew;
+        lS[qi] = lS[qi] * corr + sum;
+        cS[qi] = corr;
+      }
+    }
+    __syncthreads();
+    {
+      int qi = tid >> 2;
+      const float* w = sc + qi * PF_SP;
+      float corr = cS[qi];
+      for (int c = tid & 3; c < rowChunks; c += 4) {
+        float* o = os + qi * headDim + c * 8;
+        float a[8];
+#pragma unroll
+        for (int e = 0; e < 8; e++) a[e] = o[e] * corr;
+        for (int t = 0; t < PF_K; t++) {
+          float wt = w[t];
+          uint4 v = *reinterpret_cast<const uint4*>(vs + t * headDim + c * 8);
+          a[0] = fmaf(wt, bf16Lo(v.x), a[0]);
+          a[1] = fmaf(wt, bf16Hi(v.x), a[1]);
+          a[2] = fmaf(wt, bf16Lo(v.y), a[2]);
+          a[3] = fmaf(wt, bf16Hi(v.y), a[3]);
+          a[4] = fmaf(wt, bf16Lo(v.z), a[4]);
+          a[5] = fmaf(wt, bf16Hi(v.z), a[5]);
+          a[6] = fmaf(wt, bf16Lo(v.w), a[6]);
+          a[7] = fmaf(wt, bf16Hi(v.w), a[7]);
+        }
+#pragma unroll
+        for (int e = 0; e < 8; e++) o[e] = a[e];
+      }
+    }
+    __syncthreads();
+  }
+  for (int idx = tid; idx < PF_Q * headDim; idx += 256) {
+    int qi = idx / headDim;
+    int d = idx - qi * headDim;
+    if (q0 + qi < rows) {
+      out[(size_t)(q0 + qi) * heads * headDim + (size_t)h * headDim + d] = os[idx] / lS[qi];
+    }
+  }
+}

@@ -1,0 +1,402 @@
+package dev.gearbox.runtime.backend.cuda;
+
+import java.util.List;
+import jcuda.driver.CUdeviceptr;
+
+/**
+ * Launchers of the dense kernels ({@code dense.cu}): embedding lookup, RMSNorm, linear layers,
+ * SiLU gating, residual add, argmax and sampling, random fills, f32-to-bf16 conversion and a
+ * memory-bandwidth probe. Every method queues work on the context's stream and returns at once;
+ * arguments that can be checked on the host are, with an {@link IllegalArgumentException} that
+ * names the argument and what was expected.
+ *
+ * <p>Layouts: linear weights bf16 {@code [out][in]} row-major; activations f32 {@code
+ * [rows][width]}; {@code seg} a device int array {@code [1 + maxRows]} (count, then ascending row
+ * indices) or null for all rows.
+ */
+public final class DenseKernels {
+  /** Rows up to which {@link #linear} runs the bandwidth-bound GEMV (one pass over the weights). */
+  public static final int GEMV_MAX_ROWS = 8;
+
+  /** Every kernel these launchers start, as named in {@code dense.cu}. */
+  static final List<String> KERNELS =
+      List.of(
+          "dense_embed",
+          "dense_rms_norm",
+          "dense_gemv_r1",
+          "dense_gemv_r2",
+          "dense_gemv_r3",
+          "dense_gemv_r4",
+          "dense_gemv_r5",
+          "dense_gemv_r6",
+          "dense_gemv_r7",
+          "dense_gemv_r8",
+          "dense_gemm",
+          "dense_gemm_large",
+          "dense_gemm_init",
+          "dense_silu_mul",
+          "dense_add",
+          "dense_argmax",
+          "dense_sample",
+          "dense_fill_uniform_bf16",
+          "dense_fill_uniform_f32",
+          "dense_convert_f32_bf16",
+          "dense_read_probe");
+
+  private static final int GEMM_TILE = 64;
+  private static final int GEMM_K = 32;
+  private static final int GEMM_LARGE_TILE = 128;
+  private static final int GEMV_WARPS = 8;
+
+  private final CudaContext ctx;
+  private final int multiprocessors;
+
+  public DenseKernels(CudaContext ctx) {
+    this.ctx = ctx;
+    this.multiprocessors = ctx.multiprocessors();
+  }
+
+  /** {@code out[r][h] = table[tokens[r]][h]} (bf16 table to f32). */
+  public void embed(CUdeviceptr table, CUdeviceptr tokens, CUdeviceptr out, int rows, int hidden) {
+    Check.nonNegative("rows", rows);
+    Check.positive("hidden", hidden);
+    Check.notNull("table", table);
+    Check.notNull("tokens", tokens);
+    Check.notNull("out", out);
+    if (rows == 0) {
+      return;
+    }
+    ctx.launch("dense_embed", rows, 1, 1, 256, 0, table, tokens, out, rows, hidden);
+  }
+
+  /** Per row {@code out = x / sqrt(mean(x^2) + eps) * weight}; {@code out} may be {@code x}. */
+  public void rmsNorm(
+      CUdeviceptr x, CUdeviceptr weight, CUdeviceptr out, int rows, int n, float eps) {
+    Check.nonNegative("rows", rows);
+    Check.positive("n", n);
+    Check.notNull("x", x);
+    Check.notNull("weight", weight);
+    Check.notNull("out", out);
+    if (rows == 0) {
+      return;
+    }
+    ctx.launch("dense_rms_norm", rows, 1, 1, 256, 0, x, weight, out, rows, n, eps);
+  }
+
+  /**
+   * {@code y[r] (= or +=) W x[r] (+ bias)} for the rows of {@code seg} (all {@code rows} when
+   * null). Up to {@link #GEMV_MAX_ROWS} rows: a GEMV that reads each weight once with 16-byte
+   * loads; more: a bf16 tensor-core GEMM with fp32 accumulation (x rounded to bf16 on load).
+   * Strides are in floats and multiples of 4, {@code in % 8 == 0}, pointers 16-byte aligned;
+   * {@code y} must not overlap {@code x}.
+   */
+  public void linear(
+      CUdeviceptr x,
+      int xStride,
+      CUdeviceptr weight,
+      CUdeviceptr bias,
+      CUdeviceptr y,
+      int yStride,
+      int rows,
+      int in,
+      int out,
+      CUdeviceptr seg,
+      boolean accumulate) {
+    checkLinear(x, xStride, weight, bias, y, yStride, rows, in, out);
+    if (rows == 0) {
+      return;
+    }
+    int acc = accumulate ? 1 : 0;
+    if (rows <= GEMV_MAX_ROWS) {
+      int perWarp = gemvOutputsPerWarp(rows);
+      int ksplit = gemvSplit((out + perWarp - 1) / perWarp, in, multiprocessors);
+      int perBlock = GEMV_WARPS / ksplit * perWarp;
+      int grid = (out + perBlock - 1) / perBlock;
+      ctx.launch(
+          gemvKernel(rows), grid, 1, 1, 32 * GEMV_WARPS, 0,
+          x, xStride, weight, bias, y, yStride, rows, in, out, seg, acc, ksplit);
+    } else {
+      if (useLargeGemm(rows, out, multiprocessors)) {
+        int gridX = (out + GEMM_LARGE_TILE - 1) / GEMM_LARGE_TILE;
+        int gridY = (rows + GEMM_LARGE_TILE - 1) / GEMM_LARGE_TILE;
+        ctx.launch(
+            "dense_gemm_large", gridX, gridY, 1, 256, 0,
+            x, xStride, weight, bias, y, yStride, rows, in, out, seg, acc, in);
+        return;
+      }
+      int gridX = (out + GEMM_TILE - 1) / GEMM_TILE;
+      int gridY = (rows + GEMM_TILE - 1) / GEMM_TILE;
+      int splits = gemmSplit(gridX * gridY, in, multiprocessors);
+      int kChunk = ((in + splits - 1) / splits + GEMM_K - 1) / GEMM_K * GEMM_K;
+      if (splits > 1) {
+        ctx.launch("dense_gemm_init", rows, 1, 1, 256, 0, bias, y, yStride, rows, out, seg, acc);
+      }
+      ctx.launch(
+          "dense_gemm", gridX, gridY, splits, 128, 0,
+          x, xStride, weight, bias, y, yStride, rows, in, out, seg, acc, kChunk);
+    }
+  }
+
+  /** 128x128 tiles when there are enough of them to give every SM one; else 64x64 tiles. */
+  static boolean useLargeGemm(int rows, int out, int multiprocessors) {
+    long tiles =
+        (long) ((rows + GEMM_LARGE_TILE - 1) / GEMM_LARGE_TILE)
+            * ((out + GEMM_LARGE_TILE - 1) / GEMM_LARGE_TILE);
+    return rows >= GEMM_LARGE_TILE && tiles >= multiprocessors;
+  }
+
+  /**
+   * K splits of the GEMM (1..16): when the output tiles alone cannot keep four blocks on every
+   * SM streaming weights (few rows), each tile's K range is cut so that they can, but no split
+   * covers fewer than 256 of {@code in}. Split sums meet through atomic adds.
+   */
+  static int gemmSplit(int tiles, int in, int multiprocessors) {
+    long wanted = (4L * multiprocessors + tiles - 1) / tiles;
+    return (int) Math.max(1, Math.min(Math.min(wanted, in / 256), 16));
+  }
+
+  /** The GEMV kernel for {@code rows} (1..8) rows. */
+  static String gemvKernel(int rows) {
+    return "dense_gemv_r" + rows;
+  }
+
+  /** The host-side checks of {@link #linear}. */
+  static void checkLinear(
+      CUdeviceptr x,
+      int xStride,
+      CUdeviceptr weight,
+      CUdeviceptr bias,
+      CUdeviceptr y,
+      int yStride,
+      int rows,
+      int in,
+      int out) {
+    Check.nonNegative("rows", rows);
+    Check.positive("in", in);
+    Check.positive("out", out);
+    Check.multiple("in", in, 8);
+    Check.multiple("xStride", xStride, 4);
+    Check.multiple("yStride", yStride, 4);
+    Check.atLeast("xStride", xStride, "in", in);
+    Check.atLeast("yStride", yStride, "out", out);
+    Check.aligned("x", x, 16);
+    Check.aligned("weight", weight, 16);
+    Check.aligned("y", y, 16);
+    if (bias != null) {
+      Check.aligned("bias", bias, 4);
+    }
+  }
+
+  /** Outputs each GEMV warp computes for {@code rows} rows (as instantiated in dense.cu). */
+  static int gemvOutputsPerWarp(int rows) {
+    return rows == 1 ? 1 : rows <= 4 ? 2 : 4;
+  }
+
+  /**
+   * Warps sharing the outputs of one GEMV warp task (1, 2, 4 or 8): enough warps to keep every
+   * SM streaming when there are few tasks ({@code out} / outputs per warp), while each warp still
+   * reads at least two 512-byte stretches per weight row.
+   */
+  static int gemvSplit(int tasks, int in, int multiprocessors) {
+    long targetWarps = 32L * multiprocessors;
+    int ksplit = 1;
+    while (ksplit < GEMV_WARPS
+        && (long) tasks * ksplit < targetWarps
+        && in >= 512 * ksplit) {
+      ksplit *= 2;
+    }
+    return ksplit;
+  }
+
+  /** {@code out[r][i] = silu(gateUp[r][i]) * gateUp[r][inter + i]}. */
+  public void siluMul(CUdeviceptr gateUp, CUdeviceptr out, int rows, int inter) {
+    Check.nonNegative("rows", rows);
+    Check.positive("inter", inter);
+    Check.notNull("gateUp", gateUp);
+    Check.notNull("out", out);
+    long total = (long) rows * inter;
+    if (total == 0) {
+      return;
+    }
+    ctx.launch("dense_silu_mul", gridFor(total), 1, 1, 256, 0, gateUp, out, rows, inter);
+  }
+
+  /** {@code y[i] += x[i]} for {@code i < n}. */
+  public void add(CUdeviceptr y, CUdeviceptr x, long n) {
+    Check.notNull("y", y);
+    Check.notNull("x", x);
+    if (n < 0) {
+      throw new IllegalArgumentException("n must be >= 0, got " + n);
+    }
+    if (n == 0) {
+      return;
+    }
+    ctx.launch("dense_add", gridFor(n), 1, 1, 256, 0, y, x, n);
+  }
+
+  /** Per row the index of the largest logit (lowest index on ties; NaN never wins). */
+  public void argmax(CUdeviceptr logits, int rows, int vocab, CUdeviceptr outTokens) {
+    Check.nonNegative("rows", rows);
+    Check.positive("vocab", vocab);
+    Check.notNull("logits", logits);
+    Check.notNull("outTokens", outTokens);
+    if (rows == 0) {
+      return;
+    }
+    ctx.launch("dense_argmax", rows, 1, 1, 1024, 0, logits, rows, vocab, outTokens);
+  }
+
+  /**
+   * Per row: argmax when {@code temperature[r] <= 0}, else Gumbel-max over {@code
+   * logits/temperature} with noise from Philox4x32-10 keyed by {@code seeds[r]} (int64) at
+   * counter ({@code i, counters[r]}): an exact draw from the softmax.
+   */
+  public void sample(
+      CUdeviceptr logits,
+      int rows,
+      int vocab,
+      CUdeviceptr temperature,
+      CUdeviceptr seeds,
+      CUdeviceptr counters,
+      CUdeviceptr outTokens) {
+    Check.nonNegative("rows", rows);
+    Check.positive("vocab", vocab);
+    Check.notNull("logits", logits);
+    Check.notNull("temperature", temperature);
+    Check.notNull("seeds", seeds);
+    Check.aligned("seeds", seeds, 8);
+    Check.notNull("counters", counters);
+    Check.notNull("outTokens", outTokens);
+    if (rows == 0) {
+      return;
+    }
+    ctx.launch(
+        "dense_sample", rows, 1, 1, 1024, 0,
+        logits, rows, vocab, temperature, seeds, counters, outTokens);
+  }
+
+  /** Fills {@code count} bf16 values with U(-scale, scale), a pure function of (seed, index). */
+  public void fillUniformBf16(CUdeviceptr target, long count, long seed, float scale) {
+    Check.notNull("target", target);
+    Check.nonNegative("count", count);
+    if (count == 0) {
+      return;
+    }
+    ctx.launch("dense_fill_uniform_bf16", gridFor(count), 1, 1, 256, 0, target, count, seed, scale);
+  }
+
+  /** Fills {@code count} f32 values with {@code offset + U(-scale, scale)}, deterministic. */
+  public void fillUniformF32(CUdeviceptr target, long count, long seed, float scale, float offset) {
+    Check.notNull("target", target);
+    Check.nonNegative("count", count);
+    if (count == 0) {
+      return;
+    }
+    ctx.launch(
+        "dense_fill_uniform_f32", gridFor(count), 1, 1, 256, 0, target, count, seed, scale, offset);
+  }
+
+  /** {@code dst[i] = bf16(src[i])}, round to nearest even. */
+  public void convertF32ToBf16(CUdeviceptr src, CUdeviceptr dst, long count) {
+    Check.notNull("src", src);
+    Check.notNull("dst", dst);
+    Check.nonNegative("count", count);
+    if (count == 0) {
+      return;
+    }
+    ctx.launch("dense_convert_f32_bf16", gridFor(count), 1, 1, 256, 0, src, dst, count);
+  }
+
+  /**
+   * Reads {@code bytes} (a multiple of 16, buffer 16-byte aligned) with 16-byte loads and adds
+   * the wrapping sum of its 32-bit words to the unsigned int at {@code sink}.
+   */
+  public void readProbe(CUdeviceptr buffer, long bytes, CUdeviceptr sink) {
+    Check.notNull("buffer", buffer);
+    Check.notNull("sink", sink);
+    Check.aligned("buffer", buffer, 16);
+    Check.aligned("sink", sink, 4);
+    Check.nonNegative("bytes", bytes);
+    if (bytes % 16 != 0) {
+      throw new IllegalArgumentException("bytes must be a multiple of 16, got " + bytes);
+    }
+    if (bytes == 0) {
+      return;
+    }
+    long chunks = bytes / 16;
+    int grid = (int) Math.min(4L * multiprocessors, (chunks + 511) / 512);
+    ctx.launch("dense_read_probe", grid, 1, 1, 512, 0, buffer, chunks, sink);
+  }
+
+  /** Grid for a grid-stride loop of 256-thread blocks over {@code n} elements. */
+  private int gridFor(long n) {
+    return (int) Math.max(1, Math.min((n + 255) / 256, 32L * multiprocessors));
+  }
+
+  /** Host-side argument checks shared by the kernel launchers; messages name the argument. */
+  static final class Check {
+    private Check() {}
+
+    static void notNull(String name, CUdeviceptr pointer) {
+      if (pointer == null) {
+        throw new IllegalArgumentException(name + " must not be null");
+      }
+    }
+
+    static void positive(String name, long value) {
+      if (value <= 0) {
+        throw new IllegalArgumentException(name + " must be > 0, got " + value);
+      }
+    }
+
+    static void nonNegative(String name, long value) {
+      if (value < 0) {
+        throw new IllegalArgumentException(name + " must be >= 0, got " + value);
+      }
+    }
+
+    static void multiple(String name, long value, int of) {
+      if (value % of != 0) {
+        throw new IllegalArgumentException(
+            name + " must be a multiple of " + of + ", got " + value);
+      }
+    }
+
+    static void atLeast(String name, long value, String boundName, long bound) {
+      if (value < bound) {
+        throw new IllegalArgumentException(
+            name + " must be >= " + boundName + " (" + bound + "), got " + value);
+      }
+    }
+
+    static void atMost(String name, long value, String boundName, long bound) {
+      if (value > bound) {
+        throw new IllegalArgumentException(
+            name + " must be <= " + boundName + " (" + bound + "), got " + value);
+      }
+    }
+
+    /** Non-null and {@code bytes}-aligned device address. */
+    static void aligned(String name, CUdeviceptr pointer, int bytes) {
+      notNull(name, pointer);
+      long address = Address.of(pointer);
+      if (address % bytes != 0) {
+        throw new IllegalArgumentException(
+            name + " must be " + bytes + "-byte aligned, got address 0x"
+                + Long.toHexString(address));
+      }
+    }
+  }
+
+  /** Reads a device pointer's address (JCuda keeps it in protected fields). */
+  static final class Address extends CUdeviceptr {
+    private Address(CUdeviceptr pointer) {
+      super(pointer);
+    }
+
+    static long of(CUdeviceptr pointer) {
+      Address copy = new Address(pointer);
+      return copy.getNativePointer() + copy.getByteOffset();
+    }
+  }
+}
