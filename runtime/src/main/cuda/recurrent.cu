@@ -1,0 +1,495 @@
+// Recurrent mixers (Gated DeltaNet, Kimi Delta Attention, Mamba-1) minus their projections, fp32.
+// The math is the CPU backend's (GatedDeltaNetMixer, KimiDeltaMixer, MambaMixer, Ops) op for op.
+//
+// Modes: sequential != 0 (prefill): one sequence (slot slots[0]) whose rows 0..rows-1 are
+// consecutive tokens; each block keeps its slice of the recurrent state in registers across the
+// rows and loads/stores it once. sequential == 0 (decode): every row is its own sequence (slot
+// slots[row]), restricted to seg (seg[0] = count, seg[1..] = rows; null = all rows).
+//
+// Causal conv: the step kernels compute the conv output from the OLD conv state (and, when
+// sequential, the earlier rows of the input) without writing it, so that conv channels shared by
+// several blocks (GDN q/k channels read by every value head of a key head, Mamba x channels shared
+// by repeated channels) are read consistently; recurrent_conv_shift then shifts each channel's new
+// inputs into the conv state exactly once. Conv state per channel: the last K-1 inputs, oldest first.
+#include <cstdint>
+
+namespace {
+
+constexpr int kDeltaThreads = 512;  // threads of a delta-rule block
+constexpr int kMaxRowsPerThread = 32;  // state rows (of dk) one delta-rule thread keeps in registers
+constexpr int kMaxDim = 512;  // largest dk / dv a delta-rule block supports
+constexpr int kMaxConvHistory = 8;  // largest K - 1
+constexpr int kMambaThreads = 256;
+constexpr int kMambaMaxStatesPerThread = 8;  // dState <= 256
+
+__device__ __forceinline__ float silu_f(float x) { return x / (1.0f + expf(-x)); }
+
+__device__ __forceinline__ float sigmoid_f(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+// PyTorch softplus, beta 1, threshold 20.
+__device__ __forceinline__ float softplus_f(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
+
+// The row a decode block (blockIdx.y) works on, or -1 when it has none.
+__device__ __forceinline__ int decode_row(const int* seg, int y, int rows) {
+  if (seg == nullptr) {
+    return y < rows ? y : -1;
+  }
+  return y < seg[0] ? seg[1 + y] : -1;
+}
+
+// Sum over the block; every thread gets the total (same order everywhere: deterministic).
+// All threads must call it. scratch: 32 floats of shared memory.
+__device__ float block_sum(float v, float* scratch) {
+  for (int o = 16; o > 0; o >>= 1) {
+    v += __shfl_xor_sync(0xffffffffu, v, o);
+  }
+  __syncthreads();  // earlier readers of scratch are done
+  if ((threadIdx.x & 31) == 0) {
+    scratch[threadIdx.x >> 5] = v;
+  }
+  __syncthreads();
+  float total = 0.0f;
+  int warps = (blockDim.x + 31) >> 5;
+  for (int w = 0; w < warps; w++) {
+    total += scratch[w];
+  }
+  return total;
+}
+
+// SiLU of one causal-conv output: channel `channel` (weight row, conv history `hist`) at row `t`
+// of a sequence starting at row `first` (t == first in decode). Input of row r is
+// x[r * xStride + xCol]; inputs before `first` come from the history (oldest first).
+// Same accumulation order as Ops.causalConvStep.
+__device__ __forceinline__ float conv_silu(const float* x, long long xStride, int xCol, int t,
+                                           int first, const float* hist, const float* weight,
+                                           float bias, int kernel) {
+  int history = kernel - 1;
+  float acc = bias;
+  for (int j = 0; j < history; j++) {
+    int rel = (t - first) - history + j;
+    float input = rel < 0 ? hist[rel + history] : x[(long long)(first + rel) * xStride + xCol];
+    acc += weight[j] * input;
+  }
+  acc += weight[history] * x[(long long)t * xStride + xCol];
+  return silu_f(acc);
+}
+
+// Shared-memory working set of one delta-rule block for one row.
+struct DeltaShared {
+  float q[kMaxDim];      // conv'd, L2-normalized, times 1/sqrt(dk)
+  float k[kMaxDim];      // conv'd, L2-normalized
+  float v[kMaxDim];      // conv'd
+  float decay[kMaxDim];  // multiplier of state row i
+  float partial[kDeltaThreads];
+  float scratch[32];
+};
+
+// Thread layout of a delta-rule block over a dk x dv state: column j = tid % dv, row group
+// p = tid / dv (groups = blockDim / dv); the thread keeps rows p + groups * r for r < mine
+// (mine = 0 for the threads past groups * dv).
+struct DeltaLayout {
+  int column;
+  int group;
+  int groups;
+  int mine;
+  bool active;
+};
+
+__device__ __forceinline__ DeltaLayout delta_layout(int dk, int dv) {
+  DeltaLayout l;
+  l.groups = blockDim.x / dv;
+  l.column = threadIdx.x % dv;
+  l.group = threadIdx.x / dv;
+  l.active = l.group < l.groups;
+  l.mine = l.active ? (dk - l.group + l.groups - 1) / l.groups : 0;
+  return l;
+}
+
+__device__ __forceinline__ void load_state(float (&s)[kMaxRowsPerThread], const float* state,
+                                           const DeltaLayout& l, int dk, int dv) {
+  const float* base = state + (size_t)l.group * dv + l.column;
+  size_t stride = (size_t)l.groups * dv;
+#pragma unroll
+  for (int r = 0; r < kMaxRowsPerThread; r++) {
+    s[r] = r < l.mine ? base[r * stride] : 0.0f;
+  }
+}
+
+__device__ __forceinline__ void store_state(const float (&s)[kMaxRowsPerThread], float* state,
+                                            const DeltaLayout& l, int dk, int dv) {
+  float* base = state + (size_t)l.group * dv + l.column;
+  size_t stride = (size_t)l.groups * dv;
+#pragma unroll
+  for (int r = 0; r < kMaxRowsPerThread; r++) {
+    if (r < l.mine) {
+      base[r * stride] = s[r];
+    }
+  }
+}
+
+// Sum of `partial[g * dv + column]` over the row groups, in group order.
+__device__ __forceinline__ float column_total(const DeltaShared& sh, const DeltaLayout& l,
+                                              int dv) {
+  float total = 0.0f;
+  if (l.active) {
+    for (int g = 0; g < l.groups; g++) {
+      total += sh.partial[g * dv + l.column];
+    }
+  }
+  return total;
+}
+
+// One delta-rule step on the register state with sh.q/k/v/decay filled (and synced):
+// S = diag(decay) S; u = beta (v - S^T k); S += k u^T; returns o_j = (S^T q)_j for this thread's
+// column, RMS-normalized over the dv columns (times normWeight[j]); valid where l.active.
+__device__ __forceinline__ float delta_step(float (&s)[kMaxRowsPerThread], DeltaShared& sh,
+                                            const DeltaLayout& l, int dk, int dv, float beta,
+                                            const float* normWeight, float eps) {
+  float ku = 0.0f;
+#pragma unroll
+  for (int r = 0; r < kMaxRowsPerThread; r++) {
+    if (r < l.mine) {
+      int i = l.group + l.groups * r;
+      s[r] *= sh.decay[i];
+      ku += sh.k[i] * s[r];
+    }
+  }
+  if (l.active) {
+    sh.partial[l.group * dv + l.column] = ku;
+  }
+  __syncthreads();
+  float u = l.active ? beta * (sh.v[l.column] - column_total(sh, l, dv)) : 0.0f;
+  __syncthreads();  // partial is reused below
+  float o = 0.0f;
+#pragma unroll
+  for (int r = 0; r < kMaxRowsPerThread; r++) {
+    if (r < l.mine) {
+      int i = l.group + l.groups * r;
+      s[r] += sh.k[i] * u;
+      o += sh.q[i] * s[r];
+    }
+  }
+  if (l.active) {
+    sh.partial[l.group * dv + l.column] = o;
+  }
+  __syncthreads();
+  o = column_total(sh, l, dv);
+  float sumSquares = block_sum(l.active && l.group == 0 ? o * o : 0.0f, sh.scratch);
+  float scale = 1.0f / sqrtf(sumSquares / (float)dv + eps);
+  return l.active ? normWeight[l.column] * (o * scale) : 0.0f;
+}
+
+// L2-normalizes sh.q and sh.k over dk (fla's eps 1e-6 under the root), then scales q by
+// queryScale; ends synced.
+__device__ __forceinline__ void normalize_qk(DeltaShared& sh, int dk, float queryScale) {
+  float qs = 0.0f;
+  float ks = 0.0f;
+  for (int i = threadIdx.x; i < dk; i += blockDim.x) {
+    qs += sh.q[i] * sh.q[i];
+    ks += sh.k[i] * sh.k[i];
+  }
+  qs = block_sum(qs, sh.scratch);
+  ks = block_sum(ks, sh.scratch);
+  float qScale = 1.0f / sqrtf(qs + 1e-6f);
+  float kScale = 1.0f / sqrtf(ks + 1e-6f);
+  for (int i = threadIdx.x; i < dk; i += blockDim.x) {
+    sh.q[i] = (sh.q[i] * qScale) * queryScale;
+    sh.k[i] = sh.k[i] * kScale;
+  }
+  __syncthreads();
+}
+
+}  // namespace
+
+// Gated DeltaNet step. grid (valueHeads, sequential ? 1 : rows), block kDeltaThreads.
+// qkvz [rows][2*keyDim + 2*valueDim] (q|k|v|z), ba [rows][2*valueHeads] (b|alpha),
+// core [rows][valueDim], recurrent [slots][valueHeads][dk][dv], conv [slots][convDim][K-1] (read
+// only here; recurrent_conv_shift updates it afterwards).
+extern "C" __global__ void __launch_bounds__(kDeltaThreads)
+    gdn_step(const float* __restrict__ qkvz, const float* __restrict__ ba, float* __restrict__ core,
+             int rows, const int* __restrict__ seg, const int* __restrict__ slots, int sequential,
+             const float* __restrict__ convWeight, const float* __restrict__ dtBias,
+             const float* __restrict__ aLog, const float* __restrict__ normWeight,
+             float* __restrict__ recurrent, const float* __restrict__ conv, int valueHeads,
+             int keyHeads, int dk, int dv, int kernel, float eps) {
+  __shared__ DeltaShared sh;
+  int h = blockIdx.x;
+  int first;
+  int last;
+  int slot;
+  if (sequential) {
+    first = 0;
+    last = rows - 1;
+    slot = rows > 0 ? slots[0] : 0;
+  } else {
+    first = decode_row(seg, blockIdx.y, rows);
+    last = first;
+    if (first >= 0) {
+      slot = slots[first];
+    }
+  }
+  if (first < 0 || last < first) {
+    return;
+  }
+  int keyDim = keyHeads * dk;
+  int valueDim = valueHeads * dv;
+  int convDim = 2 * keyDim + valueDim;
+  long long width = 2LL * keyDim + 2LL * valueDim;
+  int history = kernel - 1;
+  int kh = h / (valueHeads / keyHeads);
+  float queryScale = 1.0f / sqrtf((float)dk);
+  double decayRate = exp((double)aLog[h]);
+  const float* slotConv = conv + (size_t)slot * convDim * history;
+  float* state = recurrent + ((size_t)slot * valueHeads + h) * dk * dv;
+  DeltaLayout l = delta_layout(dk, dv);
+  float s[kMaxRowsPerThread];
+  load_state(s, state, l, dk, dv);
+  for (int t = first; t <= last; t++) {
+    __syncthreads();  // previous row's readers of sh are done
+    for (int i = threadIdx.x; i < dk; i += blockDim.x) {
+      int qc = kh * dk + i;
+      int kc = keyDim + kh * dk + i;
+      sh.q[i] = conv_silu(qkvz, width, qc, t, first, slotConv + (size_t)qc * history,
+                          convWeight + (size_t)qc * kernel, 0.0f, kernel);
+      sh.k[i] = conv_silu(qkvz, width, kc, t, first, slotConv + (size_t)kc * history,
+                          convWeight + (size_t)kc * kernel, 0.0f, kernel);
+    }
+    for (int j = threadIdx.x; j < dv; j += blockDim.x) {
+      int vc = 2 * keyDim + h * dv + j;
+      sh.v[j] = conv_silu(qkvz, width, vc, t, first, slotConv + (size_t)vc * history,
+                          convWeight + (size_t)vc * kernel, 0.0f, kernel);
+    }
+    float beta = sigmoid_f(ba[(size_t)t * 2 * valueHeads + h]);
+    float alpha = ba[(size_t)t * 2 * valueHeads + valueHeads + h];
+    float decay = (float)exp(-decayRate * (double)softplus_f(alpha + dtBias[h]));
+    for (int i = threadIdx.x; i < dk; i += blockDim.x) {
+      sh.decay[i] = decay;
+    }
+    __syncthreads();
+    normalize_qk(sh, dk, queryScale);
+    float o = delta_step(s, sh, l, dk, dv, beta, normWeight, eps);
+    if (l.active && l.group == 0) {
+      float z = qkvz[(size_t)t * width + 2 * keyDim + valueDim + h * dv + l.column];
+      core[(size_t)t * valueDim + h * dv + l.column] = o * silu_f(z);
+    }
+  }
+  store_state(s, state, l, dk, dv);
+}
+
+// Kimi Delta Attention step. grid (heads, sequential ? 1 : rows), block kDeltaThreads.
+// q, k, v, decay, gate [rows][proj] (proj = heads*hd), beta [rows][heads], core [rows][proj],
+// recurrent [slots][heads][hd][hd], conv [slots][3][proj][K-1] (q, k, v banks; read only here).
+extern "C" __global__ void __launch_bounds__(kDeltaThreads)
+    kda_step(const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
+             const float* __restrict__ decayIn, const float* __restrict__ gate,
+             const float* __restrict__ betaIn, float* __restrict__ core, int rows,
+             const int* __restrict__ seg, const int* __restrict__ slots, int sequential,
+             const float* __restrict__ qConv, const float* __restrict__ kConv,
+             const float* __restrict__ vConv, const float* __restrict__ aLog,
+             const float* __restrict__ dtBias, const float* __restrict__ normWeight,
+             float* __restrict__ recurrent, const float* __restrict__ conv, int heads, int hd,
+             int kernel, float eps, int sigmoidOutputGate) {
+  __shared__ DeltaShared sh;
+  int h = blockIdx.x;
+  int first;
+  int last;
+  int slot;
+  if (sequential) {
+    first = 0;
+    last = rows - 1;
+    slot = rows > 0 ? slots[0] : 0;
+  } else {
+    first = decode_row(seg, blockIdx.y, rows);
+    last = first;
+    if (first >= 0) {
+      slot = slots[first];
+    }
+  }
+  if (first < 0 || last < first) {
+    return;
+  }
+  int proj = heads * hd;
+  int history = kernel - 1;
+  size_t bank = (size_t)proj * history;
+  float queryScale = 1.0f / sqrtf((float)hd);
+  float decayRate = expf(aLog[h]);
+  const float* slotConv = conv + (size_t)slot * 3 * bank;
+  float* state = recurrent + ((size_t)slot * heads + h) * hd * hd;
+  DeltaLayout l = delta_layout(hd, hd);
+  float s[kMaxRowsPerThread];
+  load_state(s, state, l, hd, hd);
+  for (int t = first; t <= last; t++) {
+    __syncthreads();
+    for (int i = threadIdx.x; i < hd; i += blockDim.x) {
+      int c = h * hd + i;
+      sh.q[i] = conv_silu(q, proj, c, t, first, slotConv + (size_t)c * history,
+                          qConv + (size_t)c * kernel, 0.0f, kernel);
+      sh.k[i] = conv_silu(k, proj, c, t, first, slotConv + bank + (size_t)c * history,
+                          kConv + (size_t)c * kernel, 0.0f, kernel);
+      sh.v[i] = conv_silu(v, proj, c, t, first, slotConv + 2 * bank + (size_t)c * history,
+                          vConv + (size_t)c * kernel, 0.0f, kernel);
+      float g = -decayRate * softplus_f(decayIn[(size_t)t * proj + c] + dtBias[c]);
+      sh.decay[i] = expf(g);
+    }
+    float beta = sigmoid_f(betaIn[(size_t)t * heads + h]);
+    __syncthreads();
+    normalize_qk(sh, hd, queryScale);
+    float o = delta_step(s, sh, l, hd, hd, beta, normWeight, eps);
+    if (l.active && l.group == 0) {
+      float g = gate[(size_t)t * proj + h * hd + l.column];
+      float gated = sigmoidOutputGate ? sigmoid_f(g) : silu_f(g);
+      core[(size_t)t * proj + h * hd + l.column] = o * gated;
+    }
+  }
+  store_state(s, state, l, hd, hd);
+}
+
+// Mamba-1 (Mamba-in-Llama) step. Threads: groups of G = min(dState, 32) lanes per channel, each
+// lane holding states lane + G*m (m < dState/G); grid (ceil(dInner / (256/G)), sequential ? 1 :
+// rows), block 256. zxbc [rows][2*dXb + 2*dInner] = z|x|B|C, dt [rows][dInner], y [rows][dInner],
+// aNeg [dInner][dState], recurrent [slots][dInner][dState], conv [slots][convChannels][K-1]
+// (convChannels = repeatKvBeforeConv ? dInner : dXb; read only here).
+extern "C" __global__ void __launch_bounds__(kMambaThreads)
+    mamba_step(const float* __restrict__ zxbc, const float* __restrict__ dt, float* __restrict__ y,
+               int rows, const int* __restrict__ seg, const int* __restrict__ slots,
+               int sequential, const float* __restrict__ convWeight,
+               const float* __restrict__ convBias, const float* __restrict__ aNeg,
+               const float* __restrict__ d, const float* __restrict__ dtBias,
+               float* __restrict__ recurrent, const float* __restrict__ conv, int dInner,
+               int dState, int dXb, int kernel, int repeatKvBeforeConv) {
+  int first;
+  int last;
+  int slot;
+  if (sequential) {
+    first = 0;
+    last = rows - 1;
+    slot = rows > 0 ? slots[0] : 0;
+  } else {
+    first = decode_row(seg, blockIdx.y, rows);
+    last = first;
+    if (first >= 0) {
+      slot = slots[first];
+    }
+  }
+  if (first < 0 || last < first) {
+    return;  // uniform over the block
+  }
+  int lanes = dState < 32 ? dState : 32;
+  int perLane = dState / lanes;
+  int lane = threadIdx.x % lanes;
+  int c = blockIdx.x * (blockDim.x / lanes) + threadIdx.x / lanes;
+  bool active = c < dInner;  // whole lane groups are active or not
+  int cc = active ? c : 0;
+  int repeatGroup = (dInner / dState) / (dXb / dState);
+  int head = cc / dState;
+  int source = (head / repeatGroup) * dState + cc % dState;  // x/B channel in d_xb space
+  int convChannel = repeatKvBeforeConv ? cc : source;
+  int convChannels = repeatKvBeforeConv ? dInner : dXb;
+  int history = kernel - 1;
+  long long width = 2LL * dXb + 2LL * dInner;
+  int xOff = dInner;
+  int bOff = dInner + dXb + (head / repeatGroup) * dState;
+  int cOff = dInner + 2 * dXb + head * dState;
+  const float* hist = conv + ((size_t)slot * convChannels + convChannel) * history;
+  const float* w = convWeight + (size_t)convChannel * kernel;
+  float bias = convBias == nullptr ? 0.0f : convBias[convChannel];
+  float* state = recurrent + ((size_t)slot * dInner + cc) * dState;
+  float hs[kMambaMaxStatesPerThread];
+  float a[kMambaMaxStatesPerThread];
+#pragma unroll
+  for (int m = 0; m < kMambaMaxStatesPerThread; m++) {
+    bool mine = active && m < perLane;
+    hs[m] = mine ? state[lane + lanes * m] : 0.0f;
+    a[m] = mine ? aNeg[(size_t)cc * dState + lane + lanes * m] : 0.0f;
+  }
+  float dc = d[cc];
+  float bc = dtBias[cc];
+  for (int t = first; t <= last; t++) {
+    const float* row = zxbc + (size_t)t * width;
+    float u = active ? conv_silu(zxbc, width, xOff + source, t, first, hist, w, bias, kernel) : 0.0f;
+    float delta = softplus_f(dt[(size_t)t * dInner + cc] + bc);
+    float deltaU = delta * u;
+    float partial = 0.0f;
+#pragma unroll
+    for (int m = 0; m < kMambaMaxStatesPerThread; m++) {
+      if (active && m < perLane) {
+        int n = lane + lanes * m;
+        float next = expf(delta * a[m]) * hs[m] + deltaU * row[bOff + n];
+        hs[m] = next;
+        partial += next * row[cOff + n];
+      }
+    }
+    for (int o = lanes >> 1; o > 0; o >>= 1) {
+      partial += __shfl_xor_sync(0xffffffffu, partial, o);
+    }
+    if (active && lane == 0) {
+      float acc = partial + dc * u;
+      y[(size_t)t * dInner + c] = acc * silu_f(row[c]);
+    }
+  }
+#pragma unroll
+  for (int m = 0; m < kMambaMaxStatesPerThread; m++) {
+    if (active && m < perLane) {
+      state[lane + lanes * m] = hs[m];
+    }
+  }
+}
+
+// Shifts the new inputs of each conv channel into its conv state (after the step kernel used the
+// old state). grid (ceil(channels/256), sequential ? 1 : rows, banks), block 256. Bank b reads
+// input xb (b = 0, 1, 2 -> x0, x1, x2) [rows][xStride] at column xOffset + inputChannel(c) and
+// owns conv + b * bankFloats (+ slot * slotFloats) as [channels][K-1]. inputChannel(c) = c, or
+// with mapDState > 0 Mamba's repeat map ((c / mapDState) / mapGroup) * mapDState + c % mapDState.
+extern "C" __global__ void __launch_bounds__(256)
+    recurrent_conv_shift(const float* __restrict__ x0, const float* __restrict__ x1,
+                         const float* __restrict__ x2, long long xStride, int xOffset,
+                         int channels, int mapDState, int mapGroup, float* __restrict__ conv,
+                         long long slotFloats, long long bankFloats, int kernel, int rows,
+                         const int* __restrict__ seg, const int* __restrict__ slots,
+                         int sequential) {
+  int c = blockIdx.x * blockDim.x + threadIdx.x;
+  int first;
+  int count;
+  int slot;
+  if (sequential) {
+    first = 0;
+    count = rows;
+    slot = rows > 0 ? slots[0] : 0;
+  } else {
+    first = decode_row(seg, blockIdx.y, rows);
+    count = 1;
+    if (first >= 0) {
+      slot = slots[first];
+    }
+  }
+  if (first < 0 || count <= 0 || c >= channels) {
+    return;
+  }
+  const float* x = blockIdx.z == 0 ? x0 : (blockIdx.z == 1 ? x1 : x2);
+  int history = kernel - 1;
+  int input = mapDState > 0 ? ((c / mapDState) / mapGroup) * mapDState + c % mapDState : c;
+  float* hist = conv + (size_t)slot * slotFloats + blockIdx.z * bankFloats + (size_t)c * history;
+  float old[kMaxConvHistory];
+#pragma unroll
+  for (int m = 0; m < kMaxConvHistory; m++) {
+    old[m] = m < history ? hist[m] : 0.0f;
+  }
+#pragma unroll
+  for (int m = 0; m < kMaxConvHistory; m++) {
+    if (m < history) {
+      int rel = count - history + m;  // row (relative to first) whose input lands in slot m
+      float value = 0.0f;
+      if (rel < 0) {
+#pragma unroll
+        for (int o = 0; o < kMaxConvHistory; o++) {
+          if (o == rel + history) {
+            value = old[o];  // register select, no local-memory indexing
+          }
+        }
+      } else {
+        value = x[(long long)(first + rel) * xStride + xOffset + input];
+      }
+      hist[m] = value;
+    }
+  }
+}
