@@ -56,6 +56,28 @@ __device__ float block_sum(float v, float* scratch) {
   return total;
 }
 
+// Block sums of two values at once (one pair of barriers); same contract as block_sum.
+// scratch: 64 floats of shared memory.
+__device__ float2 block_sum2(float a, float b, float* scratch) {
+  for (int o = 16; o > 0; o >>= 1) {
+    a += __shfl_xor_sync(0xffffffffu, a, o);
+    b += __shfl_xor_sync(0xffffffffu, b, o);
+  }
+  __syncthreads();
+  if ((threadIdx.x & 31) == 0) {
+    scratch[threadIdx.x >> 5] = a;
+    scratch[32 + (threadIdx.x >> 5)] = b;
+  }
+  __syncthreads();
+  float2 total = make_float2(0.0f, 0.0f);
+  int warps = (blockDim.x + 31) >> 5;
+  for (int w = 0; w < warps; w++) {
+    total.x += scratch[w];
+    total.y += scratch[32 + w];
+  }
+  return total;
+}
+
 // SiLU of one causal-conv output: channel `channel` (weight row, conv history `hist`) at row `t`
 // of a sequence starting at row `first` (t == first in decode). Input of row r is
 // x[r * xStride + xCol]; inputs before `first` come from the history (oldest first).
@@ -76,12 +98,20 @@ __device__ __forceinline__ float conv_silu(const float* x, long long xStride, in
 
 // Shared-memory working set of one delta-rule block for one row.
 struct DeltaShared {
-  float q[kMaxDim];      // conv'd, L2-normalized, times 1/sqrt(dk)
-  float k[kMaxDim];      // conv'd, L2-normalized
+  float q[kMaxDim];      // conv'd (normalized on use)
+  float k[kMaxDim];      // conv'd (normalized on use)
   float v[kMaxDim];      // conv'd
   float decay[kMaxDim];  // multiplier of state row i
-  float partial[kDeltaThreads];
-  float scratch[32];
+  float ku[kDeltaThreads];  // per row group partial sums of S^T k
+  float o[kDeltaThreads];   // per row group partial sums of S^T q
+  float scratch[64];
+};
+
+// Scales of one row: q -> (q * qScale) * queryScale, k -> k * kScale (CPU op order).
+struct QkScales {
+  float q;
+  float query;
+  float k;
 };
 
 // Thread layout of a delta-rule block over a dk x dv state: column j = tid % dv, row group
@@ -128,12 +158,11 @@ __device__ __forceinline__ void store_state(const float (&s)[kMaxRowsPerThread],
 }
 
 // Sum of `partial[g * dv + column]` over the row groups, in group order.
-__device__ __forceinline__ float column_total(const DeltaShared& sh, const DeltaLayout& l,
-                                              int dv) {
+__device__ __forceinline__ float column_total(const float* partial, const DeltaLayout& l, int dv) {
   float total = 0.0f;
   if (l.active) {
     for (int g = 0; g < l.groups; g++) {
-      total += sh.partial[g * dv + l.column];
+      total += partial[g * dv + l.column];
     }
   }
   return total;
@@ -142,61 +171,62 @@ __device__ __forceinline__ float column_total(const DeltaShared& sh, const Delta
 // One delta-rule step on the register state with sh.q/k/v/decay filled (and synced):
 // S = diag(decay) S; u = beta (v - S^T k); S += k u^T; returns o_j = (S^T q)_j for this thread's
 // column, RMS-normalized over the dv columns (times normWeight[j]); valid where l.active.
+// q and k are L2-normalized on use with the scales sc.
 __device__ __forceinline__ float delta_step(float (&s)[kMaxRowsPerThread], DeltaShared& sh,
                                             const DeltaLayout& l, int dk, int dv, float beta,
-                                            const float* normWeight, float eps) {
+                                            QkScales sc, const float* normWeight, float eps) {
   float ku = 0.0f;
 #pragma unroll
   for (int r = 0; r < kMaxRowsPerThread; r++) {
     if (r < l.mine) {
       int i = l.group + l.groups * r;
       s[r] *= sh.decay[i];
-      ku += sh.k[i] * s[r];
+      ku += (sh.k[i] * sc.k) * s[r];
     }
   }
   if (l.active) {
-    sh.partial[l.group * dv + l.column] = ku;
+    sh.ku[l.group * dv + l.column] = ku;
   }
   __syncthreads();
-  float u = l.active ? beta * (sh.v[l.column] - column_total(sh, l, dv)) : 0.0f;
-  __syncthreads();  // partial is reused below
+  float u = l.active ? beta * (sh.v[l.column] - column_total(sh.ku, l, dv)) : 0.0f;
   float o = 0.0f;
 #pragma unroll
   for (int r = 0; r < kMaxRowsPerThread; r++) {
     if (r < l.mine) {
       int i = l.group + l.groups * r;
-      s[r] += sh.k[i] * u;
-      o += sh.q[i] * s[r];
+      s[r] += (sh.k[i] * sc.k) * u;
+      o += ((sh.q[i] * sc.q) * sc.query) * s[r];
     }
   }
   if (l.active) {
-    sh.partial[l.group * dv + l.column] = o;
+    sh.o[l.group * dv + l.column] = o;
   }
   __syncthreads();
-  o = column_total(sh, l, dv);
+  o = column_total(sh.o, l, dv);
   float sumSquares = block_sum(l.active && l.group == 0 ? o * o : 0.0f, sh.scratch);
   float scale = 1.0f / sqrtf(sumSquares / (float)dv + eps);
   return l.active ? normWeight[l.column] * (o * scale) : 0.0f;
 }
 
-// L2-normalizes sh.q and sh.k over dk (fla's eps 1e-6 under the root), then scales q by
-// queryScale; ends synced.
-__device__ __forceinline__ void normalize_qk(DeltaShared& sh, int dk, float queryScale) {
+// L2 scales of sh.q and sh.k over dk (fla's eps 1e-6 under the root); sh must be synced.
+__device__ __forceinline__ QkScales qk_scales(DeltaShared& sh, int dk, float queryScale) {
   float qs = 0.0f;
   float ks = 0.0f;
   for (int i = threadIdx.x; i < dk; i += blockDim.x) {
     qs += sh.q[i] * sh.q[i];
     ks += sh.k[i] * sh.k[i];
   }
-  qs = block_sum(qs, sh.scratch);
-  ks = block_sum(ks, sh.scratch);
-  float qScale = 1.0f / sqrtf(qs + 1e-6f);
-  float kScale = 1.0f / sqrtf(ks + 1e-6f);
-  for (int i = threadIdx.x; i < dk; i += blockDim.x) {
-    sh.q[i] = (sh.q[i] * qScale) * queryScale;
-    sh.k[i] = sh.k[i] * kScale;
-  }
-  __syncthreads();
+  float2 sums = block_sum2(qs, ks, sh.scratch);
+  QkScales sc;
+  sc.q = 1.0f / sqrtf(sums.x + 1e-6f);
+  sc.query = queryScale;
+  sc.k = 1.0f / sqrtf(sums.y + 1e-6f);
+  return sc;
+}
+
+// Hints the next row's inputs into L1 (sequential mode hides their latency behind this row).
+__device__ __forceinline__ void prefetch_l1(const float* p) {
+  asm volatile("prefetch.global.L1 [%0];" ::"l"(p));
 }
 
 }  // namespace
@@ -246,6 +276,21 @@ extern "C" __global__ void __launch_bounds__(kDeltaThreads)
   load_state(s, state, l, dk, dv);
   for (int t = first; t <= last; t++) {
     __syncthreads();  // previous row's readers of sh are done
+    if (t < last) {
+      const float* next = qkvz + (size_t)(t + 1) * width;
+      for (int i = threadIdx.x; i < dk; i += blockDim.x) {
+        prefetch_l1(next + kh * dk + i);
+        prefetch_l1(next + keyDim + kh * dk + i);
+      }
+      for (int j = threadIdx.x; j < dv; j += blockDim.x) {
+        prefetch_l1(next + 2 * keyDim + h * dv + j);
+        prefetch_l1(next + 2 * keyDim + valueDim + h * dv + j);
+      }
+      if (threadIdx.x == 0) {
+        prefetch_l1(ba + (size_t)(t + 1) * 2 * valueHeads + h);
+        prefetch_l1(ba + (size_t)(t + 1) * 2 * valueHeads + valueHeads + h);
+      }
+    }
     for (int i = threadIdx.x; i < dk; i += blockDim.x) {
       int qc = kh * dk + i;
       int kc = keyDim + kh * dk + i;
@@ -266,8 +311,8 @@ extern "C" __global__ void __launch_bounds__(kDeltaThreads)
       sh.decay[i] = decay;
     }
     __syncthreads();
-    normalize_qk(sh, dk, queryScale);
-    float o = delta_step(s, sh, l, dk, dv, beta, normWeight, eps);
+    QkScales sc = qk_scales(sh, dk, queryScale);
+    float o = delta_step(s, sh, l, dk, dv, beta, sc, normWeight, eps);
     if (l.active && l.group == 0) {
       float z = qkvz[(size_t)t * width + 2 * keyDim + valueDim + h * dv + l.column];
       core[(size_t)t * valueDim + h * dv + l.column] = o * silu_f(z);
@@ -320,6 +365,20 @@ extern "C" __global__ void __launch_bounds__(kDeltaThreads)
   load_state(s, state, l, hd, hd);
   for (int t = first; t <= last; t++) {
     __syncthreads();
+    if (t < last) {
+      size_t next = (size_t)(t + 1) * proj;
+      for (int i = threadIdx.x; i < hd; i += blockDim.x) {
+        size_t at = next + h * hd + i;
+        prefetch_l1(q + at);
+        prefetch_l1(k + at);
+        prefetch_l1(v + at);
+        prefetch_l1(decayIn + at);
+        prefetch_l1(gate + at);
+      }
+      if (threadIdx.x == 0) {
+        prefetch_l1(betaIn + (size_t)(t + 1) * heads + h);
+      }
+    }
     for (int i = threadIdx.x; i < hd; i += blockDim.x) {
       int c = h * hd + i;
       sh.q[i] = conv_silu(q, proj, c, t, first, slotConv + (size_t)c * history,
@@ -333,8 +392,8 @@ extern "C" __global__ void __launch_bounds__(kDeltaThreads)
     }
     float beta = sigmoid_f(betaIn[(size_t)t * heads + h]);
     __syncthreads();
-    normalize_qk(sh, hd, queryScale);
-    float o = delta_step(s, sh, l, hd, hd, beta, normWeight, eps);
+    QkScales sc = qk_scales(sh, hd, queryScale);
+    float o = delta_step(s, sh, l, hd, hd, beta, sc, normWeight, eps);
     if (l.active && l.group == 0) {
       float g = gate[(size_t)t * proj + h * hd + l.column];
       float gated = sigmoidOutputGate ? sigmoid_f(g) : silu_f(g);
@@ -406,6 +465,16 @@ extern "C" __global__ void __launch_bounds__(kMambaThreads)
   float bc = dtBias[cc];
   for (int t = first; t <= last; t++) {
     const float* row = zxbc + (size_t)t * width;
+    if (t < last && active) {
+      const float* next = row + width;
+      prefetch_l1(next + cc);
+      prefetch_l1(next + xOff + source);
+      prefetch_l1(dt + (size_t)(t + 1) * dInner + cc);
+      for (int m = 0; m < perLane; m++) {
+        prefetch_l1(next + bOff + lane + lanes * m);
+        prefetch_l1(next + cOff + lane + lanes * m);
+      }
+    }
     float u = active ? conv_silu(zxbc, width, xOff + source, t, first, hist, w, bias, kernel) : 0.0f;
     float delta = softplus_f(dt[(size_t)t * dInner + cc] + bc);
     float deltaU = delta * u;
