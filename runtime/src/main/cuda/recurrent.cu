@@ -15,7 +15,7 @@
 
 namespace {
 
-constexpr int kDeltaThreads = 512;  // threads of a delta-rule block
+constexpr int kDeltaThreads = 512;  // most threads of a delta-rule block
 constexpr int kMaxRowsPerThread = 32;  // state rows (of dk) one delta-rule thread keeps in registers
 constexpr int kMaxDim = 512;  // largest dk / dv a delta-rule block supports
 constexpr int kMaxConvHistory = 8;  // largest K - 1
@@ -100,7 +100,7 @@ __device__ __forceinline__ float conv_silu(const float* x, long long xStride, in
 struct DeltaShared {
   float q[kMaxDim];      // conv'd (normalized on use)
   float k[kMaxDim];      // conv'd (normalized on use)
-  float v[kMaxDim];      // conv'd
+  float v[kMaxDim];      // conv'd, this block's columns only
   float decay[kMaxDim];  // multiplier of state row i
   float ku[kDeltaThreads];  // per row group partial sums of S^T k
   float o[kDeltaThreads];   // per row group partial sums of S^T q
@@ -114,22 +114,27 @@ struct QkScales {
   float k;
 };
 
-// Thread layout of a delta-rule block over a dk x dv state: column j = tid % dv, row group
-// p = tid / dv (groups = blockDim / dv); the thread keeps rows p + groups * r for r < mine
-// (mine = 0 for the threads past groups * dv).
+// Thread layout of a delta-rule block: the block owns columns [chunk * width, +width) of a
+// dk x dv state (one chunk = all dv columns when the norm is fused). Thread tid: local column
+// tid % width, row group p = tid / width (groups = blockDim / width); it keeps state rows
+// p + groups * r for r < mine (mine = 0 for threads past groups * width).
 struct DeltaLayout {
-  int column;
+  int local;   // column within the chunk
+  int column;  // column within the head
+  int width;   // columns per chunk
   int group;
   int groups;
   int mine;
   bool active;
 };
 
-__device__ __forceinline__ DeltaLayout delta_layout(int dk, int dv) {
+__device__ __forceinline__ DeltaLayout delta_layout(int dk, int width, int chunk) {
   DeltaLayout l;
-  l.groups = blockDim.x / dv;
-  l.column = threadIdx.x % dv;
-  l.group = threadIdx.x / dv;
+  l.width = width;
+  l.groups = blockDim.x / width;
+  l.local = threadIdx.x % width;
+  l.column = chunk * width + l.local;
+  l.group = threadIdx.x / width;
   l.active = l.group < l.groups;
   l.mine = l.active ? (dk - l.group + l.groups - 1) / l.groups : 0;
   return l;
@@ -157,12 +162,12 @@ __device__ __forceinline__ void store_state(const float (&s)[kMaxRowsPerThread],
   }
 }
 
-// Sum of `partial[g * dv + column]` over the row groups, in group order.
-__device__ __forceinline__ float column_total(const float* partial, const DeltaLayout& l, int dv) {
+// Sum of `partial[g * width + local]` over the row groups, in group order.
+__device__ __forceinline__ float column_total(const float* partial, const DeltaLayout& l) {
   float total = 0.0f;
   if (l.active) {
     for (int g = 0; g < l.groups; g++) {
-      total += partial[g * dv + l.column];
+      total += partial[g * l.width + l.local];
     }
   }
   return total;
@@ -170,11 +175,12 @@ __device__ __forceinline__ float column_total(const float* partial, const DeltaL
 
 // One delta-rule step on the register state with sh.q/k/v/decay filled (and synced):
 // S = diag(decay) S; u = beta (v - S^T k); S += k u^T; returns o_j = (S^T q)_j for this thread's
-// column, RMS-normalized over the dv columns (times normWeight[j]); valid where l.active.
-// q and k are L2-normalized on use with the scales sc.
+// column; when the block owns all dv columns (fuseNorm) RMS-normalized over them times
+// normWeight[j]; valid where l.active. q and k are L2-normalized on use with the scales sc.
 __device__ __forceinline__ float delta_step(float (&s)[kMaxRowsPerThread], DeltaShared& sh,
                                             const DeltaLayout& l, int dk, int dv, float beta,
-                                            QkScales sc, const float* normWeight, float eps) {
+                                            QkScales sc, bool fuseNorm, const float* normWeight,
+                                            float eps) {
   float ku = 0.0f;
 #pragma unroll
   for (int r = 0; r < kMaxRowsPerThread; r++) {
@@ -185,10 +191,10 @@ __device__ __forceinline__ float delta_step(float (&s)[kMaxRowsPerThread], Delta
     }
   }
   if (l.active) {
-    sh.ku[l.group * dv + l.column] = ku;
+    sh.ku[l.group * l.width + l.local] = ku;
   }
   __syncthreads();
-  float u = l.active ? beta * (sh.v[l.column] - column_total(sh.ku, l, dv)) : 0.0f;
+  float u = l.active ? beta * (sh.v[l.local] - column_total(sh.ku, l)) : 0.0f;
   float o = 0.0f;
 #pragma unroll
   for (int r = 0; r < kMaxRowsPerThread; r++) {
@@ -199,10 +205,13 @@ __device__ __forceinline__ float delta_step(float (&s)[kMaxRowsPerThread], Delta
     }
   }
   if (l.active) {
-    sh.o[l.group * dv + l.column] = o;
+    sh.o[l.group * l.width + l.local] = o;
   }
   __syncthreads();
-  o = column_total(sh.o, l, dv);
+  o = column_total(sh.o, l);
+  if (!fuseNorm) {
+    return o;
+  }
   float sumSquares = block_sum(l.active && l.group == 0 ? o * o : 0.0f, sh.scratch);
   float scale = 1.0f / sqrtf(sumSquares / (float)dv + eps);
   return l.active ? normWeight[l.column] * (o * scale) : 0.0f;
@@ -231,7 +240,9 @@ __device__ __forceinline__ void prefetch_l1(const float* p) {
 
 }  // namespace
 
-// Gated DeltaNet step. grid (valueHeads, sequential ? 1 : rows), block kDeltaThreads.
+// Gated DeltaNet step. grid (valueHeads * dv / columns, sequential ? 1 : rows), block
+// delta_threads (Java: RecurrentKernels.deltaThreads). A block owns `columns` columns of one value
+// head; when columns < dv, core gets the raw S^T q and delta_gated_norm finishes it.
 // qkvz [rows][2*keyDim + 2*valueDim] (q|k|v|z), ba [rows][2*valueHeads] (b|alpha),
 // core [rows][valueDim], recurrent [slots][valueHeads][dk][dv], conv [slots][convDim][K-1] (read
 // only here; recurrent_conv_shift updates it afterwards).
@@ -241,9 +252,12 @@ extern "C" __global__ void __launch_bounds__(kDeltaThreads)
              const float* __restrict__ convWeight, const float* __restrict__ dtBias,
              const float* __restrict__ aLog, const float* __restrict__ normWeight,
              float* __restrict__ recurrent, const float* __restrict__ conv, int valueHeads,
-             int keyHeads, int dk, int dv, int kernel, float eps) {
+             int keyHeads, int dk, int dv, int kernel, float eps, int columns) {
   __shared__ DeltaShared sh;
-  int h = blockIdx.x;
+  int chunks = dv / columns;
+  int h = blockIdx.x / chunks;
+  int chunk = blockIdx.x % chunks;
+  bool fuseNorm = chunks == 1;
   int first;
   int last;
   int slot;
@@ -271,7 +285,7 @@ extern "C" __global__ void __launch_bounds__(kDeltaThreads)
   double decayRate = exp((double)aLog[h]);
   const float* slotConv = conv + (size_t)slot * convDim * history;
   float* state = recurrent + ((size_t)slot * valueHeads + h) * dk * dv;
-  DeltaLayout l = delta_layout(dk, dv);
+  DeltaLayout l = delta_layout(dk, columns, chunk);
   float s[kMaxRowsPerThread];
   load_state(s, state, l, dk, dv);
   for (int t = first; t <= last; t++) {
@@ -282,9 +296,10 @@ extern "C" __global__ void __launch_bounds__(kDeltaThreads)
         prefetch_l1(next + kh * dk + i);
         prefetch_l1(next + keyDim + kh * dk + i);
       }
-      for (int j = threadIdx.x; j < dv; j += blockDim.x) {
-        prefetch_l1(next + 2 * keyDim + h * dv + j);
-        prefetch_l1(next + 2 * keyDim + valueDim + h * dv + j);
+      for (int j = threadIdx.x; j < columns; j += blockDim.x) {
+        int column = h * dv + chunk * columns + j;
+        prefetch_l1(next + 2 * keyDim + column);
+        prefetch_l1(next + 2 * keyDim + valueDim + column);
       }
       if (threadIdx.x == 0) {
         prefetch_l1(ba + (size_t)(t + 1) * 2 * valueHeads + h);
@@ -299,8 +314,8 @@ extern "C" __global__ void __launch_bounds__(kDeltaThreads)
       sh.k[i] = conv_silu(qkvz, width, kc, t, first, slotConv + (size_t)kc * history,
                           convWeight + (size_t)kc * kernel, 0.0f, kernel);
     }
-    for (int j = threadIdx.x; j < dv; j += blockDim.x) {
-      int vc = 2 * keyDim + h * dv + j;
+    for (int j = threadIdx.x; j < columns; j += blockDim.x) {
+      int vc = 2 * keyDim + h * dv + chunk * columns + j;
       sh.v[j] = conv_silu(qkvz, width, vc, t, first, slotConv + (size_t)vc * history,
                           convWeight + (size_t)vc * kernel, 0.0f, kernel);
     }
@@ -312,16 +327,19 @@ extern "C" __global__ void __launch_bounds__(kDeltaThreads)
     }
     __syncthreads();
     QkScales sc = qk_scales(sh, dk, queryScale);
-    float o = delta_step(s, sh, l, dk, dv, beta, sc, normWeight, eps);
+    float o = delta_step(s, sh, l, dk, dv, beta, sc, fuseNorm, normWeight, eps);
     if (l.active && l.group == 0) {
-      float z = qkvz[(size_t)t * width + 2 * keyDim + valueDim + h * dv + l.column];
-      core[(size_t)t * valueDim + h * dv + l.column] = o * silu_f(z);
+      if (fuseNorm) {
+        o *= silu_f(qkvz[(size_t)t * width + 2 * keyDim + valueDim + h * dv + l.column]);
+      }
+      core[(size_t)t * valueDim + h * dv + l.column] = o;
     }
   }
   store_state(s, state, l, dk, dv);
 }
 
-// Kimi Delta Attention step. grid (heads, sequential ? 1 : rows), block kDeltaThreads.
+// Kimi Delta Attention step. grid (heads * hd / columns, sequential ? 1 : rows), block
+// delta_threads; columns as in gdn_step (delta_gated_norm finishes when columns < hd).
 // q, k, v, decay, gate [rows][proj] (proj = heads*hd), beta [rows][heads], core [rows][proj],
 // recurrent [slots][heads][hd][hd], conv [slots][3][proj][K-1] (q, k, v banks; read only here).
 extern "C" __global__ void __launch_bounds__(kDeltaThreads)
@@ -333,9 +351,12 @@ extern "C" __global__ void __launch_bounds__(kDeltaThreads)
              const float* __restrict__ vConv, const float* __restrict__ aLog,
              const float* __restrict__ dtBias, const float* __restrict__ normWeight,
              float* __restrict__ recurrent, const float* __restrict__ conv, int heads, int hd,
-             int kernel, float eps, int sigmoidOutputGate) {
+             int kernel, float eps, int sigmoidOutputGate, int columns) {
   __shared__ DeltaShared sh;
-  int h = blockIdx.x;
+  int chunks = hd / columns;
+  int h = blockIdx.x / chunks;
+  int chunk = blockIdx.x % chunks;
+  bool fuseNorm = chunks == 1;
   int first;
   int last;
   int slot;
@@ -360,7 +381,7 @@ extern "C" __global__ void __launch_bounds__(kDeltaThreads)
   float decayRate = expf(aLog[h]);
   const float* slotConv = conv + (size_t)slot * 3 * bank;
   float* state = recurrent + ((size_t)slot * heads + h) * hd * hd;
-  DeltaLayout l = delta_layout(hd, hd);
+  DeltaLayout l = delta_layout(hd, columns, chunk);
   float s[kMaxRowsPerThread];
   load_state(s, state, l, hd, hd);
   for (int t = first; t <= last; t++) {
@@ -379,28 +400,62 @@ extern "C" __global__ void __launch_bounds__(kDeltaThreads)
         prefetch_l1(betaIn + (size_t)(t + 1) * heads + h);
       }
     }
+    for (int j = threadIdx.x; j < columns; j += blockDim.x) {
+      int c = h * hd + chunk * columns + j;
+      sh.v[j] = conv_silu(v, proj, c, t, first, slotConv + 2 * bank + (size_t)c * history,
+                          vConv + (size_t)c * kernel, 0.0f, kernel);
+    }
     for (int i = threadIdx.x; i < hd; i += blockDim.x) {
       int c = h * hd + i;
       sh.q[i] = conv_silu(q, proj, c, t, first, slotConv + (size_t)c * history,
                           qConv + (size_t)c * kernel, 0.0f, kernel);
       sh.k[i] = conv_silu(k, proj, c, t, first, slotConv + bank + (size_t)c * history,
                           kConv + (size_t)c * kernel, 0.0f, kernel);
-      sh.v[i] = conv_silu(v, proj, c, t, first, slotConv + 2 * bank + (size_t)c * history,
-                          vConv + (size_t)c * kernel, 0.0f, kernel);
       float g = -decayRate * softplus_f(decayIn[(size_t)t * proj + c] + dtBias[c]);
       sh.decay[i] = expf(g);
     }
     float beta = sigmoid_f(betaIn[(size_t)t * heads + h]);
     __syncthreads();
     QkScales sc = qk_scales(sh, hd, queryScale);
-    float o = delta_step(s, sh, l, hd, hd, beta, sc, normWeight, eps);
+    float o = delta_step(s, sh, l, hd, hd, beta, sc, fuseNorm, normWeight, eps);
     if (l.active && l.group == 0) {
-      float g = gate[(size_t)t * proj + h * hd + l.column];
-      float gated = sigmoidOutputGate ? sigmoid_f(g) : silu_f(g);
-      core[(size_t)t * proj + h * hd + l.column] = o * gated;
+      if (fuseNorm) {
+        float g = gate[(size_t)t * proj + h * hd + l.column];
+        o *= sigmoidOutputGate ? sigmoid_f(g) : silu_f(g);
+      }
+      core[(size_t)t * proj + h * hd + l.column] = o;
     }
   }
   store_state(s, state, l, hd, hd);
+}
+
+// Gated RMSNorm of the delta-rule outputs when the step kernel split a head's columns over
+// blocks: core[row][h*dv + j] = normWeight[j] * (o_j / sqrt(mean(o^2) + eps)) * act(g_j) with
+// g_j = gateSource[row * gateStride + gateOffset + h*dv + j], act = sigmoid or SiLU. grid (heads,
+// rows), block 256; rows as in the step kernels (all rows when sequential, else seg).
+extern "C" __global__ void __launch_bounds__(256)
+    delta_gated_norm(float* __restrict__ core, int rows, const int* __restrict__ seg,
+                     int sequential, int heads, int dv, const float* __restrict__ normWeight,
+                     float eps, const float* __restrict__ gateSource, long long gateStride,
+                     int gateOffset, int sigmoidGate) {
+  __shared__ float scratch[32];
+  int row = sequential ? (int)blockIdx.y : decode_row(seg, blockIdx.y, rows);
+  if (row < 0 || row >= rows) {
+    return;
+  }
+  int h = blockIdx.x;
+  float* o = core + (size_t)row * heads * dv + (size_t)h * dv;
+  const float* g = gateSource + (size_t)row * gateStride + gateOffset + (size_t)h * dv;
+  float sumSquares = 0.0f;
+  for (int j = threadIdx.x; j < dv; j += blockDim.x) {
+    sumSquares += o[j] * o[j];
+  }
+  sumSquares = block_sum(sumSquares, scratch);
+  float scale = 1.0f / sqrtf(sumSquares / (float)dv + eps);
+  for (int j = threadIdx.x; j < dv; j += blockDim.x) {
+    float gate = sigmoidGate ? sigmoid_f(g[j]) : silu_f(g[j]);
+    o[j] = normWeight[j] * (o[j] * scale) * gate;
+  }
 }
 
 // Mamba-1 (Mamba-in-Llama) step. Threads: groups of G = min(dState, 32) lanes per channel, each

@@ -10,16 +10,22 @@ import jcuda.driver.CUdeviceptr;
  * {@code slots[0]}'s sequence, processed in order with the state held on chip. {@code sequential ==
  * false} (decode): every row is its own sequence ({@code slots[row]}), restricted to {@code seg}
  * ({@code seg[0]} = count, then ascending row indices; null = all rows); rows outside it and their
- * states are not touched. Every method is two launches on {@link CudaContext#stream()}: the step
- * kernel (reads the conv state) and {@code recurrent_conv_shift} (writes each conv channel's state
- * once). Both read {@code seg} on the device only, so they can be captured in a CUDA graph.
+ * states are not touched. Every method launches on {@link CudaContext#stream()}: the step kernel
+ * (reads the conv state; GDN and KDA split each head's value columns over blocks of {@link
+ * #DELTA_COLUMNS} so that decode at small batch still fills the GPU), {@code delta_gated_norm}
+ * (GDN/KDA when a head was split: the gated RMSNorm over its columns) and {@code
+ * recurrent_conv_shift} (writes each conv channel's state once). All read {@code seg} on the
+ * device only, so they can be captured in a CUDA graph.
  *
  * <p>States are fp32 per slot: {@code recurrent + slot * recurrentFloats(shape)} and {@code conv +
  * slot * convFloats(shape)}, conv state {@code [channel][K-1]}, oldest input first.
  */
 public final class RecurrentKernels {
-  /** Threads of a delta-rule block (recurrent.cu kDeltaThreads). */
+  /** Most threads of a delta-rule block (recurrent.cu kDeltaThreads). */
   static final int DELTA_THREADS = 512;
+
+  /** Columns of a head one delta-rule block owns when the value head dim splits evenly. */
+  static final int DELTA_COLUMNS = 32;
 
   /** State rows one delta-rule thread keeps in registers (recurrent.cu kMaxRowsPerThread). */
   static final int MAX_ROWS_PER_THREAD = 32;
@@ -139,12 +145,14 @@ public final class RecurrentKernels {
       return;
     }
     int gridY = sequential ? 1 : rows;
+    int columns = deltaColumns(shape.valueHeadDim());
+    int chunks = shape.valueHeadDim() / columns;
     ctx.launch(
         "gdn_step",
-        shape.valueHeads(),
+        shape.valueHeads() * chunks,
         gridY,
         1,
-        DELTA_THREADS,
+        deltaThreads(shape.keyHeadDim(), columns),
         0,
         qkvz,
         ba,
@@ -164,8 +172,13 @@ public final class RecurrentKernels {
         shape.keyHeadDim(),
         shape.valueHeadDim(),
         shape.convKernel(),
-        shape.normEps());
+        shape.normEps(),
+        columns);
     long width = 2L * shape.keyDim() + 2L * shape.valueDim();
+    if (chunks > 1) {
+      gatedNorm(core, rows, seg, sequential, shape.valueHeads(), shape.valueHeadDim(), normWeight,
+          shape.normEps(), qkvz, width, 2 * shape.keyDim() + shape.valueDim(), false);
+    }
     shift(qkvz, null, null, 1, width, 0, shape.convDim(), 0, 1, conv, convFloats(shape), 0,
         shape.convKernel(), rows, seg, slots, sequential);
   }
@@ -218,12 +231,14 @@ public final class RecurrentKernels {
     if (rows == 0) {
       return;
     }
+    int columns = deltaColumns(shape.headDim());
+    int chunks = shape.headDim() / columns;
     ctx.launch(
         "kda_step",
-        shape.heads(),
+        shape.heads() * chunks,
         sequential ? 1 : rows,
         1,
-        DELTA_THREADS,
+        deltaThreads(shape.headDim(), columns),
         0,
         q,
         k,
@@ -248,7 +263,12 @@ public final class RecurrentKernels {
         shape.headDim(),
         shape.convKernel(),
         shape.normEps(),
-        flag(shape.sigmoidOutputGate()));
+        flag(shape.sigmoidOutputGate()),
+        columns);
+    if (chunks > 1) {
+      gatedNorm(core, rows, seg, sequential, shape.heads(), shape.headDim(), normWeight,
+          shape.normEps(), gate, shape.proj(), 0, shape.sigmoidOutputGate());
+    }
     long bank = (long) shape.proj() * (shape.convKernel() - 1);
     shift(q, k, v, 3, shape.proj(), 0, shape.proj(), 0, 1, conv, convFloats(shape), bank,
         shape.convKernel(), rows, seg, slots, sequential);
@@ -323,6 +343,54 @@ public final class RecurrentKernels {
     shift(zxbc, null, null, 1, width, shape.dInner(), shape.convChannels(),
         shape.repeatKvBeforeConv() ? shape.dState() : 0, repeatGroup, conv, convFloats(shape), 0,
         shape.dConv(), rows, seg, slots, sequential);
+  }
+
+  private void gatedNorm(
+      CUdeviceptr core,
+      int rows,
+      CUdeviceptr seg,
+      boolean sequential,
+      int heads,
+      int dv,
+      CUdeviceptr normWeight,
+      float eps,
+      CUdeviceptr gateSource,
+      long gateStride,
+      int gateOffset,
+      boolean sigmoidGate) {
+    ctx.launch(
+        "delta_gated_norm",
+        heads,
+        rows,
+        1,
+        256,
+        0,
+        core,
+        rows,
+        seg,
+        flag(sequential),
+        heads,
+        dv,
+        normWeight,
+        eps,
+        gateSource,
+        gateStride,
+        gateOffset,
+        flag(sigmoidGate));
+  }
+
+  /** Value columns of a head one delta-rule block owns (all of them when dv is not 32k). */
+  static int deltaColumns(int dv) {
+    return dv % DELTA_COLUMNS == 0 ? DELTA_COLUMNS : dv;
+  }
+
+  /**
+   * Threads of a delta-rule block owning {@code columns} columns of a dk-row state: enough row
+   * groups that each thread keeps at most {@link #MAX_ROWS_PER_THREAD} rows, rounded to warps.
+   */
+  static int deltaThreads(int dk, int columns) {
+    int groups = ceilDiv(dk, MAX_ROWS_PER_THREAD);
+    return ceilDiv(groups * columns, 32) * 32;
   }
 
   private void shift(
@@ -420,8 +488,8 @@ public final class RecurrentKernels {
     if (dv <= 0 || dv > MAX_HEAD_DIM) {
       throw new IllegalArgumentException(dvName + " " + dv + " must be in 1.." + MAX_HEAD_DIM);
     }
-    int groups = DELTA_THREADS / dv;
-    if (ceilDiv(dk, groups) > MAX_ROWS_PER_THREAD) {
+    int threads = deltaThreads(dk, deltaColumns(dv));
+    if (threads > DELTA_THREADS) {
       throw new IllegalArgumentException(
           dkName
               + " x "
@@ -430,11 +498,13 @@ public final class RecurrentKernels {
               + dk
               + " x "
               + dv
-              + " is too large: a thread would hold "
-              + ceilDiv(dk, groups)
-              + " state rows (at most "
-              + MAX_ROWS_PER_THREAD
-              + ")");
+              + " is not supported: a block would need "
+              + threads
+              + " threads (at most "
+              + DELTA_THREADS
+              + "; value dims that are multiples of "
+              + DELTA_COLUMNS
+              + " always fit)");
     }
   }
 

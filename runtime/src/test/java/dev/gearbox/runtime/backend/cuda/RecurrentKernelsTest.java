@@ -47,6 +47,17 @@ class RecurrentKernelsTest {
   }
 
   @Test
+  void deltaBlocksSplitValueColumnsInChunksOf32() {
+    assertEquals(32, RecurrentKernels.deltaColumns(128));
+    assertEquals(128, RecurrentKernels.deltaThreads(128, 32));  // 4 row groups of 32 rows
+    assertEquals(48, RecurrentKernels.deltaColumns(48));
+    assertEquals(96, RecurrentKernels.deltaThreads(40, 48));  // 2 row groups
+    assertEquals(32, RecurrentKernels.deltaThreads(32, 32));
+    assertEquals(512, RecurrentKernels.deltaThreads(512, 32));
+    assertDoesNotThrow(() -> RecurrentKernels.validate(new GdnShape(4, 2, 128, 256, 4, 1e-6f)));
+  }
+
+  @Test
   void rejectsValueHeadsNotAMultipleOfKeyHeads() {
     IllegalArgumentException e =
         assertThrows(
@@ -57,11 +68,11 @@ class RecurrentKernelsTest {
 
   @Test
   void rejectsStatesTooLargeForRegisters() {
-    // dv 256 leaves 2 row groups, so dk 128 needs 64 rows per thread (limit 32)
+    // dv 200 is one chunk of 200 columns; dk 128 needs 4 row groups: 800 threads (limit 512)
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> RecurrentKernels.validate(new GdnShape(4, 2, 128, 256, 4, 1e-6f)));
+            () -> RecurrentKernels.validate(new GdnShape(4, 2, 128, 200, 4, 1e-6f)));
     assertTrue(e.getMessage().contains("keyHeadDim x valueHeadDim"), e.getMessage());
     assertThrows(
         IllegalArgumentException.class,

@@ -60,6 +60,10 @@ public final class RecurrentKernelsCheck {
   private void runAll() {
     List<RecurrentReference.Mixer> mixers =
         List.of(
+            // one 32-column chunk per head: gated norm fused into the step kernel
+            new RecurrentReference.Gdn(new GdnShape(2, 2, 32, 32, 4, 1e-5f), random),
+            new RecurrentReference.Kda(new KdaShape(2, 48, 3, 1e-5f, true), random),
+            // heads split over 32-column blocks, then delta_gated_norm
             new RecurrentReference.Gdn(new GdnShape(4, 2, 32, 64, 4, 1e-5f), random),
             new RecurrentReference.Gdn(new GdnShape(3, 1, 40, 48, 3, 1e-6f), random),
             new RecurrentReference.Gdn(new GdnShape(8, 4, 128, 128, 4, 1e-5f), random),
