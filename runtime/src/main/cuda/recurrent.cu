@@ -10,13 +10,20 @@
 // sequential, the earlier rows of the input) without writing it, so that conv channels shared by
 // several blocks (GDN q/k channels read by every value head of a key head, Mamba x channels shared
 // by repeated channels) are read consistently; recurrent_conv_shift then shifts each channel's new
-// inputs into the conv state exactly once. Conv state per channel: the last K-1 inputs, oldest first.
+// inputs into the conv state exactly once. Conv state per channel: the last K-1 inputs, oldest
+// first.
+//
+// Delta rule (GDN, KDA): a block owns `columns` value columns of one head (32, or all dv when dv
+// is not a multiple of 32) and all dk rows of them; thread (group p, column j) keeps rows
+// p, p + groups, ... of column j in registers, so S^T k and S^T q need only a per-column sum over
+// the row groups in shared memory and the state is read once and written once, coalesced. When a
+// head spans several blocks, delta_gated_norm applies the gated RMSNorm afterwards.
 #include <cstdint>
 
 namespace {
 
 constexpr int kDeltaThreads = 512;  // most threads of a delta-rule block
-constexpr int kMaxRowsPerThread = 32;  // state rows (of dk) one delta-rule thread keeps in registers
+constexpr int kMaxRowsPerThread = 32;  // state rows one delta-rule thread keeps in registers
 constexpr int kMaxDim = 512;  // largest dk / dv a delta-rule block supports
 constexpr int kMaxConvHistory = 8;  // largest K - 1
 constexpr int kMambaThreads = 256;
@@ -530,7 +537,8 @@ extern "C" __global__ void __launch_bounds__(kMambaThreads)
         prefetch_l1(next + cOff + lane + lanes * m);
       }
     }
-    float u = active ? conv_silu(zxbc, width, xOff + source, t, first, hist, w, bias, kernel) : 0.0f;
+    float u =
+        active ? conv_silu(zxbc, width, xOff + source, t, first, hist, w, bias, kernel) : 0.0f;
     float delta = softplus_f(dt[(size_t)t * dInner + cc] + bc);
     float deltaU = delta * u;
     float partial = 0.0f;

@@ -36,6 +36,9 @@ public final class RecurrentKernels {
   /** Largest conv kernel (recurrent.cu kMaxConvHistory + 1). */
   static final int MAX_CONV_KERNEL = 9;
 
+  /** Most rows per call (rows index grid.y of the decode and norm launches). */
+  static final int MAX_ROWS = 65535;
+
   private static final int MAMBA_THREADS = 256;
   private static final int SHIFT_THREADS = 256;
 
@@ -186,8 +189,8 @@ public final class RecurrentKernels {
   /**
    * KimiDeltaMixer.forward minus the projections ({@code proj = heads*headDim}): q, k, v each
    * through its own causal conv + SiLU (conv state banks q, k, v), per-channel decay {@code
-   * exp(-exp(aLog[h]) * softplus(decay + dtBias))}, {@code beta = sigmoid(beta)}, delta rule, RMSNorm
-   * gated by sigmoid or SiLU of {@code gate}. Inputs are only read.
+   * exp(-exp(aLog[h]) * softplus(decay + dtBias))}, {@code beta = sigmoid(beta)}, delta rule,
+   * RMSNorm gated by sigmoid or SiLU of {@code gate}. Inputs are only read.
    */
   public void kda(
       CUdeviceptr q,
@@ -445,7 +448,10 @@ public final class RecurrentKernels {
     positive(shape.keyHeads(), "keyHeads");
     if (shape.valueHeads() % shape.keyHeads() != 0) {
       throw new IllegalArgumentException(
-          "valueHeads " + shape.valueHeads() + " is not a multiple of keyHeads " + shape.keyHeads());
+          "valueHeads "
+              + shape.valueHeads()
+              + " is not a multiple of keyHeads "
+              + shape.keyHeads());
     }
     validateDeltaState(shape.keyHeadDim(), shape.valueHeadDim(), "keyHeadDim", "valueHeadDim");
     validateConvKernel(shape.convKernel(), "convKernel");
@@ -516,8 +522,8 @@ public final class RecurrentKernels {
 
   /** Checks rows and the seg/sequential combination. */
   static void validateRows(int rows, CUdeviceptr seg, boolean sequential) {
-    if (rows < 0) {
-      throw new IllegalArgumentException("rows " + rows + " is negative");
+    if (rows < 0 || rows > MAX_ROWS) {
+      throw new IllegalArgumentException("rows " + rows + " must be in 0.." + MAX_ROWS);
     }
     if (sequential && seg != null) {
       throw new IllegalArgumentException("seg must be null when sequential (prefill of one slot)");

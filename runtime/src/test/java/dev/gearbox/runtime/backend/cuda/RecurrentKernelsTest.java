@@ -112,6 +112,8 @@ class RecurrentKernelsTest {
     assertTrue(e.getMessage().contains("seg"), e.getMessage());
     assertThrows(
         IllegalArgumentException.class, () -> RecurrentKernels.validateRows(-1, null, false));
+    assertThrows(
+        IllegalArgumentException.class, () -> RecurrentKernels.validateRows(65536, null, true));
     assertDoesNotThrow(() -> RecurrentKernels.validateRows(0, null, true));
     assertDoesNotThrow(() -> RecurrentKernels.validateRows(3, new CUdeviceptr(), false));
   }

@@ -123,7 +123,8 @@ public final class RecurrentKernelsCheck {
     }
   }
 
-  private void scenario(RecurrentReference.Mixer mixer, String name, int slotCount, List<Call> calls) {
+  private void scenario(
+      RecurrentReference.Mixer mixer, String name, int slotCount, List<Call> calls) {
     String label = mixer.name() + " " + name;
     int recFloats = (int) mixer.recurrentFloats();
     int convFloats = (int) mixer.convFloats();
@@ -166,7 +167,8 @@ public final class RecurrentKernelsCheck {
           convDevice);
       for (int r : active) {
         int slot = call.sequential() ? call.slots()[0] : call.slots()[r];
-        mixer.step(inputs, r, rec, slot * recFloats, conv, slot * convFloats, expected, r * outWidth);
+        mixer.step(
+            inputs, r, rec, slot * recFloats, conv, slot * convFloats, expected, r * outWidth);
       }
       float[] actual = new float[rows * outWidth];
       ctx.synchronize();
@@ -220,7 +222,7 @@ public final class RecurrentKernelsCheck {
         name.replace(' ', '/'),
         relErr,
         maxAbs,
-        bad == 0 ? "" : " badElements=" + bad + (poisonAware ? " (unwritten or written outside seg)" : ""));
+        bad == 0 ? "" : " badElements=" + bad + (poisonAware ? " (unwritten or outside seg)" : ""));
   }
 
   private float[] uniform(int n, float scale) {
