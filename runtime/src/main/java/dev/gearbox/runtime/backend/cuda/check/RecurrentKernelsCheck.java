@@ -51,6 +51,7 @@ public final class RecurrentKernelsCheck {
       System.out.println("device " + ctx.name());
       RecurrentKernelsCheck check = new RecurrentKernelsCheck(ctx);
       check.runAll();
+      check.benchmark();
       failures = check.failures;
     }
     System.out.println(failures == 0 ? "ALL PASS" : failures + " FAIL(s)");
@@ -121,6 +122,78 @@ public final class RecurrentKernelsCheck {
           64,
           List.of(Call.decode(big, null), Call.decode(big, some), Call.decode(big, null)));
     }
+  }
+
+  /**
+   * Informational decode timings (no PASS/FAIL): GDN 32 value heads of 128 x 128 and Mamba 4096 x
+   * 16, at batch 1 and 64, with the state traffic (read + write) as an effective bandwidth.
+   */
+  private void benchmark() {
+    GdnShape gdn = new GdnShape(32, 16, 128, 128, 4, 1e-6f);
+    MambaShape mamba = new MambaShape(4096, 16, 1024, 4, false);
+    for (int batch : new int[] {1, 64}) {
+      List<Allocation> owned = new ArrayList<>();
+      int[] slotIds = new int[batch];
+      Arrays.setAll(slotIds, i -> i);
+      CUdeviceptr slots = upload(slotIds, owned);
+      long gdnState = RecurrentKernels.recurrentFloats(gdn) * batch;
+      CUdeviceptr qkvz = zeros(batch * (4L * 2048 + 2L * 4096), owned);
+      CUdeviceptr ba = zeros(batch * 64L, owned);
+      CUdeviceptr core = zeros(batch * 4096L, owned);
+      CUdeviceptr weights = zeros(8192L * 4, owned);
+      CUdeviceptr rec = zeros(gdnState, owned);
+      CUdeviceptr conv = zeros(RecurrentKernels.convFloats(gdn) * batch, owned);
+      double gdnMicros =
+          time(
+              () ->
+                  kernels.gdn(qkvz, ba, core, batch, null, slots, false, weights, weights, weights,
+                      weights, rec, conv, gdn));
+      long mambaState = RecurrentKernels.recurrentFloats(mamba) * batch;
+      CUdeviceptr zxbc = zeros(batch * (2L * 1024 + 2L * 4096), owned);
+      CUdeviceptr dt = zeros(batch * 4096L, owned);
+      CUdeviceptr y = zeros(batch * 4096L, owned);
+      CUdeviceptr mambaWeights = zeros(4096L * 16, owned);
+      CUdeviceptr mambaRec = zeros(mambaState, owned);
+      CUdeviceptr mambaConv = zeros(RecurrentKernels.convFloats(mamba) * batch, owned);
+      double mambaMicros =
+          time(
+              () ->
+                  kernels.mamba(zxbc, dt, y, batch, null, slots, false, mambaWeights, null,
+                      mambaWeights, mambaWeights, mambaWeights, mambaRec, mambaConv, mamba));
+      System.out.printf(
+          "INFO decode batch=%d gdn[32x128x128] %.1f us (%.0f GB/s state) mamba[4096x16] %.1f us"
+              + " (%.0f GB/s state)%n",
+          batch,
+          gdnMicros,
+          gdnState * 8.0 / gdnMicros / 1e3,
+          mambaMicros,
+          mambaState * 8.0 / mambaMicros / 1e3);
+      for (Allocation allocation : owned) {
+        ctx.free(allocation.pointer(), allocation.bytes());
+      }
+    }
+  }
+
+  /** Mean microseconds per call of {@code launch} over 200 calls after 20 warm-ups. */
+  private double time(Runnable launch) {
+    for (int i = 0; i < 20; i++) {
+      launch.run();
+    }
+    ctx.synchronize();
+    int calls = 200;
+    long start = System.nanoTime();
+    for (int i = 0; i < calls; i++) {
+      launch.run();
+    }
+    ctx.synchronize();
+    return (System.nanoTime() - start) / 1e3 / calls;
+  }
+
+  private CUdeviceptr zeros(long floats, List<Allocation> owned) {
+    long bytes = floats * Float.BYTES;
+    CUdeviceptr pointer = ctx.allocZeroed(bytes);
+    owned.add(new Allocation(pointer, bytes));
+    return pointer;
   }
 
   private void scenario(
