@@ -229,6 +229,7 @@ public final class CudaLanguageModel implements LanguageModel {
               + " layers, expected " + layers);
     }
     int[] index = new int[layers];
+    int[] pairs = new int[layers];
     int[][] pages = new int[layers][];
     for (int l = 0; l < layers; l++) {
       String name = placement.mixerNames().get(l);
@@ -238,8 +239,8 @@ public final class CudaLanguageModel implements LanguageModel {
             "placement '" + placement.name() + "': layer " + l + " has no mixer '" + name
                 + "'; it has " + forward.layers[l].mixerNames);
       }
-      int pair = forward.layers[l].pairBase + index[l];
-      pages[l] = table.entries[pair] > 0 ? new int[table.entries[pair]] : null;
+      pairs[l] = forward.layers[l].pairBase + index[l];
+      pages[l] = table.entries[pairs[l]] > 0 ? new int[table.entries[pairs[l]]] : null;
     }
     if (freeCount == 0) {
       throw new IllegalStateException(
@@ -250,7 +251,7 @@ public final class CudaLanguageModel implements LanguageModel {
     for (int l = 0; l < layers; l++) {
       forward.layers[l].mixers[index[l]].reset(slot);
     }
-    return new CudaSequence(this, placement, slot, index, pages);
+    return new CudaSequence(this, placement, slot, index, pairs, pages);
   }
 
   synchronized void release(CudaSequence seq) {
@@ -275,17 +276,9 @@ public final class CudaLanguageModel implements LanguageModel {
           "context length " + length + " is outside [0, " + maxContextLength() + "]");
     }
     ctx.synchronize();
-    table.grow(seq, pairsOf(seq), length);
+    table.grow(seq, seq.pairs, length);
     table.flush();
     seq.length = length;
-  }
-
-  private int[] pairsOf(CudaSequence seq) {
-    int[] pairs = new int[seq.mixerIndex.length];
-    for (int l = 0; l < pairs.length; l++) {
-      pairs[l] = forward.layers[l].pairBase + seq.mixerIndex[l];
-    }
-    return pairs;
   }
 
   @Override
@@ -311,12 +304,11 @@ public final class CudaLanguageModel implements LanguageModel {
     for (int i = offset; i < offset + length; i++) {
       checkToken(tokens[i], i);
     }
-    int[] pairs = pairsOf(seq);
     int chunk = options.prefillChunk();
     for (int start = 0; start < length; start += chunk) {
       int rows = Math.min(chunk, length - start);
       ctx.synchronize();
-      table.grow(seq, pairs, (long) seq.length + rows);
+      table.grow(seq, seq.pairs, (long) seq.length + rows);
       table.flush();
       for (int r = 0; r < rows; r++) {
         ws.token(r, tokens[offset + start + r]);
@@ -419,7 +411,12 @@ public final class CudaLanguageModel implements LanguageModel {
     for (int r = 0; r < n; r++) {
       CudaSequence seq = (CudaSequence) sequences[from + r];
       rowSequences[r] = seq;
-      table.grow(seq, pairsOf(seq), seq.length + 1L);
+      try {
+        table.grow(seq, seq.pairs, seq.length + 1L);
+      } catch (RuntimeException e) {
+        java.util.Arrays.fill(rowSequences, null);
+        throw e;
+      }
     }
     table.flush();
     int bucket = CudaOptions.bucket(n);
@@ -435,8 +432,7 @@ public final class CudaLanguageModel implements LanguageModel {
         ws.counter(r, seq == null ? 0 : seq.length);
       }
       if (seq != null) {
-        for (int l = 0; l < seq.mixerIndex.length; l++) {
-          int pair = forward.layers[l].pairBase + seq.mixerIndex[l];
+        for (int pair : seq.pairs) {
           pairRows[pair][pairCount[pair]++] = r;
         }
       }

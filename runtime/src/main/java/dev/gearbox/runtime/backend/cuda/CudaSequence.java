@@ -15,6 +15,9 @@ final class CudaSequence implements SequenceState {
   /** Index into the layer's mixer list, per layer. */
   final int[] mixerIndex;
 
+  /** The (layer, mixer) pair index per layer. */
+  final int[] pairs;
+
   /** Physical KV pages per layer in logical order (null for layers without attention). */
   final int[][] pages;
 
@@ -25,11 +28,12 @@ final class CudaSequence implements SequenceState {
   boolean released;
 
   CudaSequence(CudaLanguageModel model, Placement placement, int slot, int[] mixerIndex,
-      int[][] pages) {
+      int[] pairs, int[][] pages) {
     this.model = model;
     this.placement = placement;
     this.slot = slot;
     this.mixerIndex = mixerIndex;
+    this.pairs = pairs;
     this.pages = pages;
     this.held = new int[pages.length];
   }

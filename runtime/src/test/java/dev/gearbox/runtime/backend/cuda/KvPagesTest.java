@@ -51,7 +51,7 @@ class KvPagesTest {
     for (int l = 0; l < entries.length; l++) {
       pages[l] = entries[l] > 0 ? new int[entries[l]] : null;
     }
-    return new CudaSequence(null, null, slot, new int[entries.length], pages);
+    return new CudaSequence(null, null, slot, new int[entries.length], new int[entries.length], pages);
   }
 
   @Test
