@@ -155,6 +155,14 @@ public final class CudaLanguageModel implements LanguageModel {
     return weightBytes;
   }
 
+  /**
+   * Weight bytes the bytes-moved model ({@link #bytesPerStep}) accounts for, summed over every
+   * tensor of the checkpoint; equals {@link #weightBytes()} when that model is right.
+   */
+  public long modelledWeightBytes() {
+    return ModelBytes.allWeights(config, forward.headIsEmbedding);
+  }
+
   /** KV pages free in the pool, and the pool's size in pages. */
   public synchronized int freeKvPages() {
     return table.pages.available();

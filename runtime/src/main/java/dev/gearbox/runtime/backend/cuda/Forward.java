@@ -51,6 +51,7 @@ final class Forward {
   final CUdeviceptr embedding;
   final CUdeviceptr lmHead;
   final CUdeviceptr finalNorm;
+  final boolean headIsEmbedding;
   private final Kernels k;
   private Workspace ws;
 
@@ -68,10 +69,9 @@ final class Forward {
     }
     this.pairs = pair;
     this.finalNorm = w.vector("model.norm.weight", hidden, 0f, 1f);
-    this.lmHead =
-        config.tieWordEmbeddings() && !w.has("lm_head.weight") && !w.isRandom()
-            ? embedding
-            : w.bf16("lm_head.weight", hidden, vocab);
+    this.headIsEmbedding =
+        config.tieWordEmbeddings() && !w.has("lm_head.weight") && !w.isRandom();
+    this.lmHead = headIsEmbedding ? embedding : w.bf16("lm_head.weight", hidden, vocab);
   }
 
   private Layer loadLayer(LayerConfig layer, DeviceWeights w, int slots, int pairBase) {

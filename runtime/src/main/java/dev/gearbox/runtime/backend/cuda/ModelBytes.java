@@ -80,6 +80,26 @@ final class ModelBytes {
         + (long) F32 * config.hiddenSize();
   }
 
+  /**
+   * Device bytes of every weight of the checkpoint as {@link DeviceWeights} lays them out: the
+   * embedding, the LM head unless it is the embedding, the final norm, every layer's shared part
+   * and all of its mixers.
+   */
+  static long allWeights(ModelConfig config, boolean headIsEmbedding) {
+    int hidden = config.hiddenSize();
+    long bytes = (long) BF16 * config.vocabSize() * hidden + headWeights(config);
+    if (headIsEmbedding) {
+      bytes -= (long) BF16 * config.vocabSize() * hidden;
+    }
+    for (LayerConfig layer : config.layers()) {
+      bytes += sharedLayerWeights(layer, hidden);
+      for (MixerConfig mixer : layer.mixers().values()) {
+        bytes += mixerWeights(mixer, hidden);
+      }
+    }
+    return bytes;
+  }
+
   /** Recurrent + conv state floats one sequence keeps for {@code mixer} (0 for attention). */
   static long stateFloats(MixerConfig mixer, int hidden) {
     return switch (mixer) {

@@ -89,8 +89,8 @@ public final class CudaModelCheck {
         CudaLanguageModel direct = gpu(dir, small().withGraphs(false));
         CudaLanguageModel chunked = gpu(dir, small().withPrefillChunk(7));
         CudaLanguageModel ring = gpu(dir, new CudaOptions(32, 16, 4, 7, 16L << 20, true, 0))) {
-      report.info("golden " + dir + " on " + gpu.context().name() + ", "
-          + gpu.weightBytes() + " weight bytes");
+      report.info("golden " + dir + " on " + gpu.context().name());
+      weights(gpu, "golden");
       List<Placement> all = new ArrayList<>();
       for (Map.Entry<String, List<String>> e : placements.entrySet()) {
         String name = e.getKey();
@@ -119,7 +119,7 @@ public final class CudaModelCheck {
     try (CpuLanguageModel cpu = Models.load(dir, 4);
         CudaLanguageModel gpu = gpu(dir, small());
         CudaLanguageModel direct = gpu(dir, small().withGraphs(false))) {
-      report.info("bundled " + dir + ", " + gpu.weightBytes() + " weight bytes");
+      weights(gpu, "bundled");
       Map<String, String> patterns = new LinkedHashMap<>();
       for (String mixer : cpu.mixerNames(0)) {
         patterns.put("all-" + mixer, mixer + "*" + cpu.numLayers());
@@ -143,6 +143,12 @@ public final class CudaModelCheck {
       ModelChecks.mixedBatch(report, "bundled mixed batch x2", gpu, all, prompt, 32, 2);
       ModelChecks.graphsVsDirect(report, "bundled", gpu, direct, all, prompt, 16);
     }
+  }
+
+  private void weights(CudaLanguageModel gpu, String name) {
+    report.check(gpu.weightBytes() == gpu.modelledWeightBytes(),
+        name + " weight bytes on the device == bytes-per-step model",
+        gpu.weightBytes() + " vs " + gpu.modelledWeightBytes());
   }
 
   /** Rel err ‖a-b‖/‖b‖ and max |a-b|. */
