@@ -10,7 +10,6 @@ import dev.gearbox.runtime.model.ModelConfig;
 import dev.gearbox.runtime.model.PlacementResolver;
 import dev.gearbox.runtime.model.SequenceState;
 import dev.gearbox.runtime.placement.Placement;
-import java.util.BitSet;
 import java.util.List;
 import java.util.function.Function;
 import jcuda.Pointer;
@@ -36,18 +35,14 @@ public final class CudaLanguageModel implements LanguageModel {
   private final long weightBytes;
   private final PlacementResolver resolver;
   private final Placement defaultPlacement;
-  private final DecodeGraphs graphs;
+  private final DecodeSteps steps;
   private final int[] freeSlots;
   private int freeCount;
-  private boolean graphsWork;
   private boolean closed;
 
-  // Per-step scratch on the host, sized once.
-  private final int[][] pairRows;
-  private final int[] pairCount;
+  // Host buffers for results, sized once.
   private final float[] hostLogits;
   private final int[] hostTokens;
-  private final CudaSequence[] rowSequences;
 
   private CudaLanguageModel(ModelConfig config, CudaOptions options, CudaContext ctx,
       Function<Kernels, DeviceWeights> weights) {
@@ -100,18 +95,14 @@ public final class CudaLanguageModel implements LanguageModel {
     this.resolver =
         new PlacementResolver(config.layers(), (layer, name) -> mixerAt(layer, name).layout());
     this.defaultPlacement = resolver.defaultPlacement("default");
-    this.graphs = new DecodeGraphs(ctx);
-    this.graphsWork = options.useGraphs();
+    this.steps = new DecodeSteps(ctx, forward, ws, table, options.useGraphs());
     this.freeSlots = new int[options.maxSlots()];
     for (int s = 0; s < freeSlots.length; s++) {
       freeSlots[s] = freeSlots.length - 1 - s;
     }
     this.freeCount = freeSlots.length;
-    this.pairRows = new int[forward.pairs][maxBucket];
-    this.pairCount = new int[forward.pairs];
     this.hostLogits = new float[maxBucket * forward.vocab];
     this.hostTokens = new int[maxBucket];
-    this.rowSequences = new CudaSequence[maxBucket];
   }
 
   /** Opens GPU {@code options.device()} and uploads the checkpoint's weights. */
@@ -170,7 +161,7 @@ public final class CudaLanguageModel implements LanguageModel {
 
   /** CUDA graphs captured so far (0 with graphs off). */
   public synchronized int graphCaptures() {
-    return graphs.captures();
+    return steps.captures();
   }
 
   /**
@@ -362,7 +353,7 @@ public final class CudaLanguageModel implements LanguageModel {
     checkBatch(sequences, tokens, count);
     for (int from = 0; from < count; from += ws.maxBucket) {
       int n = Math.min(ws.maxBucket, count - from);
-      step(sequences, tokens, from, n, false, null, null);
+      steps.run(sequences, tokens, from, n, false, null, null);
       download(hostLogits, 0, ws.logits, (long) n * vocab);
       for (int r = 0; r < n; r++) {
         System.arraycopy(hostLogits, r * vocab, logits[from + r], 0, vocab);
@@ -391,7 +382,7 @@ public final class CudaLanguageModel implements LanguageModel {
     checkBatch(sequences, tokens, count);
     for (int from = 0; from < count; from += ws.maxBucket) {
       int n = Math.min(ws.maxBucket, count - from);
-      step(sequences, tokens, from, n, true, temperatures, seeds);
+      steps.run(sequences, tokens, from, n, true, temperatures, seeds);
       ctx.synchronize();
       cuMemcpyDtoH(Pointer.to(hostTokens), ws.outTokens, 4L * n);
       System.arraycopy(hostTokens, 0, next, from, n);
@@ -410,70 +401,6 @@ public final class CudaLanguageModel implements LanguageModel {
       }
       checkToken(tokens[r], r);
     }
-  }
-
-  /** One decode step of rows {@code from..from+n-1}, launched (graph or direct), not awaited. */
-  private void step(SequenceState[] sequences, int[] tokens, int from, int n, boolean sample,
-      float[] temperatures, long[] seeds) {
-    ctx.synchronize();
-    for (int r = 0; r < n; r++) {
-      CudaSequence seq = (CudaSequence) sequences[from + r];
-      rowSequences[r] = seq;
-      try {
-        table.grow(seq, seq.pairs, seq.length + 1L);
-      } catch (RuntimeException e) {
-        java.util.Arrays.fill(rowSequences, null);
-        throw e;
-      }
-    }
-    table.flush();
-    int bucket = CudaOptions.bucket(n);
-    java.util.Arrays.fill(pairCount, 0);
-    for (int r = 0; r < bucket; r++) {
-      CudaSequence seq = r < n ? rowSequences[r] : null;
-      ws.token(r, seq == null ? 0 : tokens[from + r]);
-      ws.slot(r, seq == null ? 0 : seq.slot);
-      ws.position(r, seq == null ? 0 : seq.length);
-      if (sample) {
-        ws.temperature(r, seq == null ? 0f : temperatures[from + r]);
-        ws.seed(r, seq == null ? 0L : seeds[from + r]);
-        ws.counter(r, seq == null ? 0 : seq.length);
-      }
-      if (seq != null) {
-        for (int pair : seq.pairs) {
-          pairRows[pair][pairCount[pair]++] = r;
-        }
-      }
-    }
-    BitSet used = new BitSet(forward.pairs);
-    for (int p = 0; p < forward.pairs; p++) {
-      if (pairCount[p] > 0) {
-        used.set(p);
-        ws.segment(p, pairRows[p], pairCount[p]);
-      }
-    }
-    ws.send();
-    launch(bucket, used, sample);
-    for (int r = 0; r < n; r++) {
-      rowSequences[r].length++;
-      rowSequences[r] = null;
-    }
-  }
-
-  private void launch(int bucket, BitSet used, boolean sample) {
-    if (graphsWork) {
-      try {
-        graphs.launch(new DecodeGraphs.Key(bucket, sample, used),
-            () -> forward.decodeStep(bucket, used, sample));
-        return;
-      } catch (jcuda.CudaException e) {
-        graphsWork = false;
-        System.err.println(
-            "gearbox cuda: CUDA graph capture failed (" + e.getMessage()
-                + "); decoding without graphs from now on");
-      }
-    }
-    forward.decodeStep(bucket, used, sample);
   }
 
   private void download(float[] target, long at, CUdeviceptr source, long floats) {
@@ -515,7 +442,7 @@ public final class CudaLanguageModel implements LanguageModel {
     }
     closed = true;
     ctx.makeCurrent();
-    graphs.close();
+    steps.close();
     ws.close();
     ctx.close();
   }
