@@ -7,7 +7,7 @@ import dev.gearbox.runtime.engine.GenerationListener;
 import dev.gearbox.runtime.engine.GenerationRequest;
 import dev.gearbox.runtime.engine.SamplingParams;
 import dev.gearbox.runtime.model.LanguageModel;
-import dev.gearbox.runtime.model.Models;
+import dev.gearbox.runtime.backend.ModelBackend;
 import dev.gearbox.runtime.placement.Placement;
 import dev.gearbox.runtime.server.TokenizerDecoder;
 import dev.gearbox.runtime.text.Tokenizer;
@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
  * <pre>
  * generate --model DIR [--placement PATTERN] --prompt TEXT [--max-tokens 64] [--temperature 0]
  *          [--top-k 0] [--top-p 1] [--seed 0] [--stop STRING]... [--threads N]
+ *          [--backend cpu|cuda|auto]
  * </pre>
  *
  * It runs through the same {@link Engine} as the server, so what it prints is what a client of
@@ -42,7 +43,8 @@ public final class GenerateCommand {
       int maxTokens,
       SamplingParams sampling,
       List<String> stops,
-      int threads) {}
+      int threads,
+      ModelBackend backend) {}
 
   /** What one run produced, for tests and for the summary line. */
   record Result(
@@ -80,9 +82,7 @@ public final class GenerateCommand {
   /** Loads the model, generates, streams the text to {@code out}. */
   static Result run(Options options, PrintStream out) throws Exception {
     try (LanguageModel model =
-        options.threads() > 0
-            ? Models.load(options.model(), options.threads())
-            : Models.load(options.model())) {
+        options.backend().load(options.model(), options.threads(), System.err)) {
       Placement placement =
           options.placement() == null
               ? model.defaultPlacement()
@@ -155,6 +155,7 @@ public final class GenerateCommand {
     float topP = 1;
     long seed = 0;
     int threads = 0;
+    ModelBackend backend = ModelBackend.CPU;
     List<String> stops = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
@@ -173,6 +174,7 @@ public final class GenerateCommand {
         case "--seed" -> seed = Flags.longValue(flag, value);
         case "--stop" -> stops.add(value);
         case "--threads" -> threads = Flags.positiveInt(flag, value);
+        case "--backend" -> backend = ModelBackend.parse(value);
         default -> throw new IllegalArgumentException("unknown flag " + flag);
       }
     }
@@ -192,7 +194,8 @@ public final class GenerateCommand {
         maxTokens,
         new SamplingParams(temperature, topK, topP, seed),
         stops,
-        threads);
+        threads,
+        backend);
   }
 
   static String bytes(long n) {

@@ -1,5 +1,6 @@
 package dev.gearbox.runtime.server;
 
+import dev.gearbox.runtime.backend.ModelBackend;
 import dev.gearbox.runtime.model.LanguageModel;
 import dev.gearbox.runtime.model.Models;
 import java.io.IOException;
@@ -15,5 +16,10 @@ public interface ModelLoader {
   /** The CPU model core's loader ({@link Models#load(Path)}). */
   static ModelLoader checkpoint() {
     return Models::load;
+  }
+
+  /** Loads on {@code backend} (CPU with every core; CUDA on GPU 0 with default options). */
+  static ModelLoader forBackend(ModelBackend backend) {
+    return dir -> backend.load(dir, 0, System.err);
   }
 }

@@ -1,5 +1,7 @@
 package dev.gearbox.runtime.server;
 
+import dev.gearbox.runtime.backend.ModelBackend;
+import dev.gearbox.runtime.backend.cuda.CudaLanguageModel;
 import dev.gearbox.runtime.cli.Flags;
 import dev.gearbox.runtime.engine.Engine;
 import dev.gearbox.runtime.engine.EngineConfig;
@@ -14,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -24,7 +25,7 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * serve --model DIR [--placement NAME=PATTERN]... [--port 50051] [--metrics-port 9400]
  *       [--memory-budget 2g] [--max-waiting 1024] [--kv-block-tokens 16]
- *       [--prefill-tokens-per-step 512] [--grace-seconds 30]
+ *       [--prefill-tokens-per-step 512] [--grace-seconds 30] [--backend cpu|cuda|auto]
  * </pre>
  */
 public final class ServeCommand {
@@ -42,18 +43,18 @@ public final class ServeCommand {
       Duration grace,
       Backend backend) {}
 
-  /** Which kernels run the model. */
+  /** Which kernels run the model (see {@link ModelBackend}). */
   enum Backend {
     CPU,
-    CUDA;
+    CUDA,
+    AUTO;
 
     static Backend parse(String value) {
-      return switch (value.toLowerCase(Locale.ROOT)) {
-        case "cpu" -> CPU;
-        case "cuda" -> CUDA;
-        default ->
-            throw new IllegalArgumentException("--backend expects cpu or cuda, got '" + value + "'");
-      };
+      return valueOf(ModelBackend.parse(value).name());
+    }
+
+    ModelBackend shared() {
+      return ModelBackend.valueOf(name());
     }
   }
 
@@ -66,7 +67,7 @@ public final class ServeCommand {
       System.exit(2);
       return;
     }
-    run(options, ModelLoader.checkpoint());
+    run(options, ModelLoader.forBackend(options.backend().shared()));
   }
 
   /** A running server: gRPC, metrics HTTP and the model, closed in that order. */
@@ -103,13 +104,6 @@ public final class ServeCommand {
 
   /** Loads the model and starts serving it. */
   static Serving start(Options options, ModelLoader loader) throws Exception {
-    if (options.backend() == Backend.CUDA) {
-      // The CUDA backend is not part of this build yet; serving on the CPU keeps a GPU pod
-      // useful (and its probes honest) instead of crash-looping.
-      System.err.println(
-          "gearbox runtime: --backend=cuda requested but this build has no CUDA backend;"
-              + " serving on the CPU");
-    }
     LanguageModel model = loader.load(options.model());
     try {
       List<Placement> placements = new ArrayList<>();
@@ -120,7 +114,7 @@ public final class ServeCommand {
           new EngineConfig(
               options.memoryBudget(),
               options.kvBlockTokens(),
-              256,
+              maxRunning(model),
               options.maxWaiting(),
               options.prefillTokensPerStep(),
               64,
@@ -142,6 +136,11 @@ public final class ServeCommand {
       model.close();
       throw e;
     }
+  }
+
+  /** Sequences the engine may run at once: 256, or the GPU model's slots. */
+  static int maxRunning(LanguageModel model) {
+    return model instanceof CudaLanguageModel cuda ? Math.min(256, cuda.options().maxSlots()) : 256;
   }
 
   static Options parse(String[] args) {

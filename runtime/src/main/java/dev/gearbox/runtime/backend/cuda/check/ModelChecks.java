@@ -1,0 +1,396 @@
+package dev.gearbox.runtime.backend.cuda.check;
+
+import static dev.gearbox.runtime.backend.cuda.check.CudaModelCheck.TOLERANCE;
+import static dev.gearbox.runtime.backend.cuda.check.CudaModelCheck.compare;
+import static dev.gearbox.runtime.backend.cuda.check.CudaModelCheck.errText;
+
+import dev.gearbox.runtime.backend.cuda.CudaLanguageModel;
+import dev.gearbox.runtime.model.LanguageModel;
+import dev.gearbox.runtime.model.SequenceState;
+import dev.gearbox.runtime.placement.Placement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** The individual cases of {@link CudaModelCheck}. */
+final class ModelChecks {
+  private ModelChecks() {}
+
+  static int argmax(float[] values, int from, int n) {
+    int best = 0;
+    for (int i = 1; i < n; i++) {
+      if (values[from + i] > values[from + best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  /** Prefill logits of every position, GPU vs CPU. */
+  static void prefill(CheckReport report, String name, LanguageModel cpu, Placement cp,
+      CudaLanguageModel gpu, Placement gp, int[] prompt) {
+    String c = name + " prefill logits vs CPU";
+    report.run(c, () -> {
+      int vocab = cpu.vocabSize();
+      float[] expected = new float[prompt.length * vocab];
+      float[] actual = new float[prompt.length * vocab];
+      SequenceState a = cpu.newSequence(cp);
+      SequenceState b = gpu.newSequence(gp);
+      cpu.prefill(a, prompt, 0, prompt.length, expected, true);
+      gpu.prefill(b, prompt, 0, prompt.length, actual, true);
+      double[] err = compare(actual, expected);
+      boolean ok = err[0] < TOLERANCE && b.length() == prompt.length
+          && b.stateBytes() == gp.stateBytes(prompt.length);
+      report.check(ok, c, errText(err));
+      a.release();
+      b.release();
+    });
+  }
+
+  /** Prefill of {@code split} tokens, then the rest of the prompt one decode step at a time. */
+  static void decode(CheckReport report, String name, LanguageModel cpu, Placement cp,
+      CudaLanguageModel gpu, Placement gp, int[] prompt, int split) {
+    String c = name + " decode logits vs CPU (" + (prompt.length - split) + " steps)";
+    report.run(c, () -> {
+      int vocab = cpu.vocabSize();
+      int steps = prompt.length - split;
+      SequenceState a = cpu.newSequence(cp);
+      SequenceState b = gpu.newSequence(gp);
+      float[] last = new float[vocab];
+      cpu.prefill(a, prompt, 0, split, last, false);
+      gpu.prefill(b, prompt, 0, split, last, false);
+      float[] expected = new float[steps * vocab];
+      float[] actual = new float[steps * vocab];
+      float[][] row = new float[1][vocab];
+      int agree = 0;
+      for (int s = 0; s < steps; s++) {
+        int[] token = {prompt[split + s]};
+        cpu.decode(new SequenceState[] {a}, token, 1, row);
+        System.arraycopy(row[0], 0, expected, s * vocab, vocab);
+        gpu.decode(new SequenceState[] {b}, token, 1, row);
+        System.arraycopy(row[0], 0, actual, s * vocab, vocab);
+        agree += argmax(expected, s * vocab, vocab) == argmax(actual, s * vocab, vocab) ? 1 : 0;
+      }
+      double[] err = compare(actual, expected);
+      report.check(err[0] < TOLERANCE, c, errText(err) + " argmaxAgree=" + agree + "/" + steps);
+      a.release();
+      b.release();
+    });
+  }
+
+  /** Prefill of the prompt, then {@code steps} greedy steps on CPU tokens, GPU logits compared. */
+  static void longDecode(CheckReport report, String name, LanguageModel cpu, Placement cp,
+      CudaLanguageModel gpu, Placement gp, int[] prompt, int steps) {
+    String c = name + " decode vs CPU";
+    report.run(c, () -> {
+      int vocab = cpu.vocabSize();
+      SequenceState a = cpu.newSequence(cp);
+      SequenceState b = gpu.newSequence(gp);
+      float[][] ra = new float[1][vocab];
+      float[][] rb = new float[1][vocab];
+      cpu.prefill(a, prompt, 0, prompt.length, ra[0], false);
+      gpu.prefill(b, prompt, 0, prompt.length, rb[0], false);
+      double worst = compare(rb[0], ra[0])[0];
+      double maxAbs = 0;
+      int agree = 0;
+      for (int s = 0; s < steps; s++) {
+        int[] token = {argmax(ra[0], 0, vocab)};
+        cpu.decode(new SequenceState[] {a}, token, 1, ra);
+        gpu.decode(new SequenceState[] {b}, token, 1, rb);
+        double[] err = compare(rb[0], ra[0]);
+        worst = Double.isNaN(err[0]) ? Double.NaN : Math.max(worst, err[0]);
+        maxAbs = Math.max(maxAbs, err[1]);
+        agree += argmax(ra[0], 0, vocab) == argmax(rb[0], 0, vocab) ? 1 : 0;
+      }
+      report.check(worst < TOLERANCE, c,
+          errText(new double[] {worst, maxAbs}) + " (worst step) argmaxAgree=" + agree + "/"
+              + steps);
+      a.release();
+      b.release();
+    });
+  }
+
+  /** Greedy continuation of the prompt equals the reference implementation's. */
+  static void greedy(CheckReport report, String name, CudaLanguageModel gpu, Placement gp,
+      int[] prompt, long[] expected) {
+    String c = name + " greedy tokens vs golden";
+    report.run(c, () -> {
+      int vocab = gpu.vocabSize();
+      SequenceState seq = gpu.newSequence(gp);
+      float[][] logits = new float[1][vocab];
+      gpu.prefill(seq, prompt, 0, prompt.length, logits[0], false);
+      long[] actual = new long[expected.length];
+      String margin = "";
+      for (int i = 0; i < expected.length; i++) {
+        int next = argmax(logits[0], 0, vocab);
+        actual[i] = next;
+        if (next != expected[i] && margin.isEmpty()) {
+          margin = " first mismatch at " + i + ": logit gap "
+              + (logits[0][next] - logits[0][(int) expected[i]]);
+        }
+        if (i + 1 < expected.length) {
+          gpu.decode(new SequenceState[] {seq}, new int[] {next}, 1, logits);
+        }
+      }
+      report.check(Arrays.equals(expected, actual), c,
+          "gpu=" + Arrays.toString(actual) + margin);
+      seq.release();
+    });
+  }
+
+  /** Prefill in chunks of a small size equals one chunk (then 4 decode steps). */
+  static void chunked(CheckReport report, String name, CudaLanguageModel whole,
+      CudaLanguageModel chunked, Placement gp, int[] prompt) {
+    String c = name + " chunked prefill vs one chunk";
+    report.run(c, () -> {
+      int vocab = whole.vocabSize();
+      SequenceState a = whole.newSequence(gp);
+      SequenceState b = chunked.newSequence(gp);
+      float[] expected = new float[prompt.length * vocab];
+      float[] actual = new float[prompt.length * vocab];
+      whole.prefill(a, prompt, 0, prompt.length, expected, true);
+      chunked.prefill(b, prompt, 0, prompt.length, actual, true);
+      double[] err = compare(actual, expected);
+      float[][] ra = new float[1][vocab];
+      float[][] rb = new float[1][vocab];
+      double decodeErr = 0;
+      for (int s = 0; s < 4; s++) {
+        int[] token = {prompt[s]};
+        whole.decode(new SequenceState[] {a}, token, 1, ra);
+        chunked.decode(new SequenceState[] {b}, token, 1, rb);
+        decodeErr = Math.max(decodeErr, compare(rb[0], ra[0])[0]);
+      }
+      report.check(err[0] < TOLERANCE && decodeErr < TOLERANCE, c,
+          errText(err) + " decodeRelErr=" + decodeErr);
+      a.release();
+      b.release();
+    });
+  }
+
+  /** decodeSample with temperature 0 picks the argmax of decode's logits; sampling is seeded. */
+  static void sampleGreedy(CheckReport report, String name, CudaLanguageModel gpu, Placement gp,
+      int[] prompt) {
+    String c = name + " decodeSample greedy == argmax(decode), seeded sampling repeatable";
+    report.run(c, () -> {
+      int vocab = gpu.vocabSize();
+      SequenceState[] s = new SequenceState[4];
+      float[] last = new float[vocab];
+      for (int i = 0; i < s.length; i++) {
+        s[i] = gpu.newSequence(gp);
+        gpu.prefill(s[i], prompt, 0, prompt.length, last, false);
+      }
+      float[][] logits = new float[1][vocab];
+      int[] next = new int[1];
+      int[] hot = new int[2];
+      boolean ok = true;
+      int token = argmax(last, 0, vocab);
+      for (int step = 0; step < 8; step++) {
+        gpu.decode(new SequenceState[] {s[0]}, new int[] {token}, 1, logits);
+        gpu.decodeSample(new SequenceState[] {s[1]}, new int[] {token}, 1, new float[] {0f},
+            new long[] {7}, next);
+        ok &= next[0] == argmax(logits[0], 0, vocab);
+        gpu.decodeSample(new SequenceState[] {s[2], s[3]}, new int[] {token, token}, 2,
+            new float[] {1f, 1f}, new long[] {42, 42}, hot);
+        ok &= hot[0] == hot[1] && hot[0] >= 0 && hot[0] < vocab;
+        token = next[0];
+      }
+      report.check(ok, c, "");
+      CudaModelCheck.release(s);
+    });
+  }
+
+  /**
+   * A batch of every placement ({@code copies} times each) decoded together equals each sequence
+   * decoded alone.
+   */
+  static void mixedBatch(CheckReport report, String name, CudaLanguageModel gpu,
+      List<Placement> placements, int[] prompt, int split, int copies) {
+    String c = name + " (" + placements.size() * copies + " rows) vs each alone";
+    report.run(c, () -> {
+      int vocab = gpu.vocabSize();
+      List<SequenceState> batch = new ArrayList<>();
+      List<SequenceState> alone = new ArrayList<>();
+      float[] last = new float[vocab];
+      for (int k = 0; k < copies; k++) {
+        for (Placement p : placements) {
+          SequenceState a = gpu.newSequence(p);
+          SequenceState b = gpu.newSequence(p);
+          gpu.prefill(a, prompt, 0, split, last, false);
+          gpu.prefill(b, prompt, 0, split, last, false);
+          batch.add(a);
+          alone.add(b);
+        }
+      }
+      int n = batch.size();
+      SequenceState[] rows = batch.toArray(new SequenceState[0]);
+      float[][] together = new float[n][vocab];
+      float[][] single = new float[1][vocab];
+      double worst = 0;
+      int mismatched = 0;
+      for (int s = split; s < prompt.length; s++) {
+        int[] tokens = new int[n];
+        Arrays.fill(tokens, prompt[s]);
+        gpu.decode(rows, tokens, n, together);
+        for (int i = 0; i < n; i++) {
+          gpu.decode(new SequenceState[] {alone.get(i)}, new int[] {prompt[s]}, 1, single);
+          double[] err = compare(together[i], single[0]);
+          worst = Double.isNaN(err[0]) ? Double.NaN : Math.max(worst, err[0]);
+          mismatched += argmax(together[i], 0, vocab) == argmax(single[0], 0, vocab) ? 0 : 1;
+        }
+      }
+      report.check(worst < TOLERANCE && mismatched == 0, c,
+          "worstRelErr=" + worst + " argmaxMismatches=" + mismatched + " graphs="
+              + gpu.graphCaptures());
+      batch.forEach(SequenceState::release);
+      alone.forEach(SequenceState::release);
+    });
+  }
+
+  /** Greedy decodeSample with graphs on and off: the same tokens; decode logits identical. */
+  static void graphsVsDirect(CheckReport report, String name, CudaLanguageModel graphs,
+      CudaLanguageModel direct, List<Placement> placements, int[] prompt, int steps) {
+    String c = name + " graphs on vs off (" + placements.size() + " rows, " + steps + " steps)";
+    report.run(c, () -> {
+      int vocab = graphs.vocabSize();
+      int n = placements.size();
+      SequenceState[] a = new SequenceState[n];
+      SequenceState[] b = new SequenceState[n];
+      float[] last = new float[vocab];
+      int[] ta = new int[n];
+      for (int i = 0; i < n; i++) {
+        a[i] = graphs.newSequence(placements.get(i));
+        b[i] = direct.newSequence(placements.get(i));
+        graphs.prefill(a[i], prompt, 0, prompt.length, last, false);
+        direct.prefill(b[i], prompt, 0, prompt.length, last, false);
+        ta[i] = argmax(last, 0, vocab);
+      }
+      int[] tb = ta.clone();
+      float[] zero = new float[n];
+      long[] seeds = new long[n];
+      boolean same = true;
+      double maxAbs = 0;
+      double worst = 0;
+      float[][] la = new float[n][vocab];
+      float[][] lb = new float[n][vocab];
+      for (int s = 0; s < steps; s++) {
+        if (s % 2 == 0) {
+          graphs.decodeSample(a, ta.clone(), n, zero, seeds, ta);
+          direct.decodeSample(b, tb.clone(), n, zero, seeds, tb);
+        } else {
+          graphs.decode(a, ta, n, la);
+          direct.decode(b, tb, n, lb);
+          for (int i = 0; i < n; i++) {
+            double[] err = compare(la[i], lb[i]);
+            worst = Double.isNaN(err[0]) ? Double.NaN : Math.max(worst, err[0]);
+            maxAbs = Math.max(maxAbs, err[1]);
+            ta[i] = argmax(la[i], 0, vocab);
+            tb[i] = argmax(lb[i], 0, vocab);
+          }
+        }
+        same &= Arrays.equals(ta, tb);
+      }
+      // Same kernels on the same inputs: identical unless a kernel reduces in a racy order.
+      report.check(same && worst < 1e-5, c,
+          "tokensEqual=" + same + " logitsRelErr=" + worst + " logitsMaxAbs=" + maxAbs
+              + " captures="
+              + graphs.graphCaptures() + "/" + direct.graphCaptures());
+      CudaModelCheck.release(a);
+      CudaModelCheck.release(b);
+    });
+  }
+
+  /** The error messages match the CPU model's; running out of slots or pages says so. */
+  static void errors(CheckReport report, String name, CudaLanguageModel gpu, Placement gp,
+      int[] prompt) {
+    int vocab = gpu.vocabSize();
+    float[][] logits = new float[1][vocab];
+    expect(report, name + " foreign sequence", IllegalArgumentException.class,
+        "was not created by this model",
+        () -> gpu.decode(new SequenceState[] {new Foreign(gp)}, new int[] {1}, 1, logits));
+    expect(report, name + " released sequence", IllegalStateException.class, "was released",
+        () -> {
+          SequenceState s = gpu.newSequence(gp);
+          s.release();
+          gpu.decode(new SequenceState[] {s}, new int[] {1}, 1, logits);
+        });
+    expect(report, name + " token outside vocabulary", IllegalArgumentException.class,
+        "outside the vocabulary", () -> {
+          SequenceState s = gpu.newSequence(gp);
+          try {
+            gpu.prefill(s, new int[] {1, vocab}, 0, 2, logits[0], false);
+          } finally {
+            s.release();
+          }
+        });
+    expect(report, name + " context overflow", IllegalArgumentException.class,
+        "max context is", () -> {
+          SequenceState s = gpu.newSequence(gp);
+          try {
+            gpu.seedContext(s, gpu.maxContextLength());
+            gpu.decode(new SequenceState[] {s}, new int[] {1}, 1, logits);
+          } finally {
+            s.release();
+          }
+        });
+    expect(report, name + " out of slots", IllegalStateException.class,
+        "out of sequence slots", () -> {
+          List<SequenceState> held = new ArrayList<>();
+          try {
+            while (true) {
+              held.add(gpu.newSequence(gp));
+            }
+          } finally {
+            held.forEach(SequenceState::release);
+          }
+        });
+    expect(report, name + " out of KV pages", IllegalStateException.class,
+        "out of KV cache pages", () -> {
+          List<SequenceState> held = new ArrayList<>();
+          try {
+            for (int i = 0; i < gpu.options().maxSlots(); i++) {
+              SequenceState s = gpu.newSequence(gp);
+              held.add(s);
+              gpu.seedContext(s, gpu.maxContextLength());
+            }
+          } finally {
+            held.forEach(SequenceState::release);
+          }
+        });
+    int free = gpu.freeKvPages();
+    report.run(name + " released sequences return their pages", () -> {
+      SequenceState s = gpu.newSequence(gp);
+      gpu.prefill(s, prompt, 0, prompt.length, logits[0], false);
+      boolean took = gpu.freeKvPages() < free;
+      s.release();
+      report.check(took && gpu.freeKvPages() == free,
+          name + " released sequences return their pages", "free=" + gpu.freeKvPages());
+    });
+  }
+
+  private static void expect(CheckReport report, String name, Class<? extends Throwable> type,
+      String text, Runnable body) {
+    try {
+      body.run();
+      report.check(false, name, "no exception");
+    } catch (Throwable e) {
+      boolean ok = type.isInstance(e) && String.valueOf(e.getMessage()).contains(text);
+      report.check(ok, name, e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+  }
+
+  /** A sequence the GPU model did not make. */
+  private record Foreign(Placement placement) implements SequenceState {
+    @Override
+    public int length() {
+      return 0;
+    }
+
+    @Override
+    public long stateBytes() {
+      return 0;
+    }
+
+    @Override
+    public void release() {}
+  }
+}
