@@ -172,34 +172,50 @@ public final class CudaDecodeBenchmark {
       System.out.printf(Locale.ROOT, "%s: probe %.0f GB/s, %.1f GB free%n", ctx.name(), probe, freeAtStart / 1e9);
     }
     String sweepShape = sweepShape(total);
+    List<String> failures = new ArrayList<>();
     for (String shape : options.shapes()) {
-      runShape(shape, shape.equals(sweepShape));
+      try {
+        runShape(shape, shape.equals(sweepShape));
+      } catch (RuntimeException e) {
+        // Keep the other shapes' numbers; the exit status says something failed.
+        failures.add(shape + ": " + e);
+        e.printStackTrace();
+      }
+      writeTables();
     }
     if (options.peer() != null) {
       peerRows(options.peer());
     }
-    List<BenchTable> tables = new ArrayList<>();
+    System.out.println();
+    System.out.print(writeTables());
+    if (options.out() != null) {
+      System.out.println("wrote " + options.out());
+    }
+    if (!failures.isEmpty()) {
+      System.out.println("FAILED shapes:");
+      failures.forEach(f -> System.out.println("  " + f));
+      System.exit(1);
+    }
+  }
+
+  /** Renders every non-empty table; rewrites {@code --out} so a run cut short keeps its rows. */
+  private String writeTables() throws IOException {
+    StringBuilder markdown = new StringBuilder();
+    StringBuilder csv = new StringBuilder();
     for (BenchTable table :
         new BenchTable[] {
           probeTable, decodeTable, turboTable, batchTable, prefillTable, peerTable
         }) {
       if (table != null && !table.isEmpty()) {
-        tables.add(table);
+        markdown.append(table.markdown()).append('\n');
+        csv.append(table.csv());
       }
     }
-    StringBuilder markdown = new StringBuilder();
-    StringBuilder csv = new StringBuilder();
-    for (BenchTable table : tables) {
-      markdown.append(table.markdown()).append('\n');
-      csv.append(table.csv());
-    }
-    System.out.println();
-    System.out.print(markdown);
     if (options.out() != null) {
       boolean isCsv = options.out().toString().endsWith(".csv");
       Files.writeString(options.out(), isCsv ? csv : markdown);
-      System.out.println("wrote " + options.out());
     }
+    return markdown.toString();
   }
 
   /**
