@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one command the integrator runs on the GPU machine for the runtime GPU benchmark.
 #
-# Assumes (the machine has no Java and no network): a jlink-ed JRE in .dev/jre, the runtime jar
+# Assumes (the machine has no Java and no network): a jlink-ed JRE in .dev/jre.tar.xz (unpacked to /tmp/jre), the runtime jar
 # and its dependencies in .dev/lib/, python3 with torch + transformers, and $OUT for outputs.
 # Runs the HF transformers peer first (its JSON feeds the gearbox/HF ratio), then the Java
 # benchmark; logs and result files land in $OUT; the summary tables are printed last.
@@ -15,7 +15,8 @@ cd "$(dirname "$0")/../.."
 OUT="${OUT:-$PWD/.dev/bench-out}"
 mkdir -p "$OUT"
 PYTHON="${PYTHON:-python3}"
-JAVA=.dev/jre/bin/java
+JAVA=/tmp/jre/bin/java
+[ -x "$JAVA" ] || tar -xJf .dev/jre.tar.xz -C /tmp
 
 QUICK=()
 JAVA_ARGS=()
@@ -37,10 +38,10 @@ PEER_RC=${PIPESTATUS[0]}
 
 echo "== Gearbox CudaDecodeBenchmark =="
 if [[ ! -x "$JAVA" ]]; then
-  echo "missing $JAVA (the integrator brings a jlink-ed JRE in .dev/jre)" | tee "$OUT/gearbox.log"
+  echo "missing $JAVA (tools/device/pack.sh puts a jlink-ed JRE in .dev/jre.tar.xz)" | tee "$OUT/gearbox.log"
   exit 2
 fi
-timeout 270 "$JAVA" --add-modules jdk.incubator.vector -Xmx8g -cp '.dev/lib/*' \
+timeout 270 "$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g -cp '.dev/lib/*' \
   dev.gearbox.runtime.bench.CudaDecodeBenchmark "${QUICK[@]}" \
   --out "$OUT/runtime-gpu.md" --peer "$OUT/hf_peer.json" "${JAVA_ARGS[@]}" \
   2>&1 | tee "$OUT/gearbox.log"

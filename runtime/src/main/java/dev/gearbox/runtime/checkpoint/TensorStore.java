@@ -116,6 +116,12 @@ public final class TensorStore implements AutoCloseable {
     return byTensor.containsKey(name);
   }
 
+  /** Name, dtype and shape of {@code name}; null when no shard holds it. */
+  public TensorInfo info(String name) {
+    SafetensorsFile file = byTensor.get(name);
+    return file == null ? null : file.info(name);
+  }
+
   /** All tensor names across shards. */
   public List<String> names() {
     return new ArrayList<>(byTensor.keySet());

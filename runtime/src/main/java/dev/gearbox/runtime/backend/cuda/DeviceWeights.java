@@ -158,24 +158,9 @@ final class DeviceWeights {
         buffer = new short[len];
       }
       for (int i = 0; i < len; i++) {
-        buffer[i] = toBf16(values[(int) (from + done + i)]);
+        buffer[i] = Bf16.round(values[(int) (from + done + i)]);
       }
       ctx.upload(target.withByteOffset((elementOffset + done) * ModelBytes.BF16), buffer);
     }
-  }
-
-  /** fp32 to bf16, rounding to nearest even (NaN stays NaN). */
-  static short toBf16(float value) {
-    int bits = Float.floatToRawIntBits(value);
-    if ((bits & 0x7fffffff) > 0x7f800000) {
-      return (short) ((bits >>> 16) | 0x40);
-    }
-    int lsb = (bits >>> 16) & 1;
-    return (short) ((bits + 0x7fff + lsb) >>> 16);
-  }
-
-  /** bf16 to fp32. */
-  static float fromBf16(short value) {
-    return Float.intBitsToFloat((value & 0xffff) << 16);
   }
 }

@@ -98,15 +98,15 @@ class ModelBytesTest {
 
   @Test
   void bf16RoundsToNearestEven() {
-    assertEquals((short) 0x3f80, DeviceWeights.toBf16(1.0f));
+    assertEquals((short) 0x3f80, Bf16.round(1.0f));
     // 1 + 2^-8 is halfway between bf16 1.0 and 1.0078125: ties to even (1.0)
-    assertEquals((short) 0x3f80, DeviceWeights.toBf16(Float.intBitsToFloat(0x3f808000)));
+    assertEquals((short) 0x3f80, Bf16.round(Float.intBitsToFloat(0x3f808000)));
     // 1.0078125 + half ulp: ties to even (1.015625)
-    assertEquals((short) 0x3f82, DeviceWeights.toBf16(Float.intBitsToFloat(0x3f818000)));
-    assertEquals((short) 0x3f81, DeviceWeights.toBf16(Float.intBitsToFloat(0x3f808001)));
-    assertEquals(-2.5f, DeviceWeights.fromBf16(DeviceWeights.toBf16(-2.5f)));
-    assertEquals(true, Float.isNaN(DeviceWeights.fromBf16(DeviceWeights.toBf16(Float.NaN))));
+    assertEquals((short) 0x3f82, Bf16.round(Float.intBitsToFloat(0x3f818000)));
+    assertEquals((short) 0x3f81, Bf16.round(Float.intBitsToFloat(0x3f808001)));
+    assertEquals(-2.5f, Bf16.toFloat(Bf16.round(-2.5f)));
+    assertEquals(true, Float.isNaN(Bf16.toFloat(Bf16.round(Float.NaN))));
     assertEquals(Float.POSITIVE_INFINITY,
-        DeviceWeights.fromBf16(DeviceWeights.toBf16(Float.POSITIVE_INFINITY)));
+        Bf16.toFloat(Bf16.round(Float.POSITIVE_INFINITY)));
   }
 }

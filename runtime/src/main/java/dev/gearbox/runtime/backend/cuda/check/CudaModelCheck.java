@@ -3,15 +3,19 @@ package dev.gearbox.runtime.backend.cuda.check;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gearbox.runtime.backend.cpu.CpuLanguageModel;
+import dev.gearbox.runtime.backend.cuda.Bf16;
 import dev.gearbox.runtime.backend.cuda.CudaLanguageModel;
 import dev.gearbox.runtime.backend.cuda.CudaOptions;
 import dev.gearbox.runtime.checkpoint.SafetensorsFile;
+import dev.gearbox.runtime.checkpoint.SafetensorsWriter;
+import dev.gearbox.runtime.checkpoint.TensorInfo;
 import dev.gearbox.runtime.checkpoint.TensorStore;
 import dev.gearbox.runtime.model.ModelConfig;
 import dev.gearbox.runtime.model.Models;
 import dev.gearbox.runtime.model.SequenceState;
 import dev.gearbox.runtime.placement.Placement;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -84,7 +88,10 @@ public final class CudaModelCheck {
         greedy.put(name, file.longs(name + ".greedy_tokens"));
       }
     }
-    try (CpuLanguageModel cpu = Models.load(dir, 4);
+    // The reference is the CPU model on the same weights the GPU holds: those it keeps in bf16
+    // rounded to bf16. What bf16 itself changes against the fp32 golden outputs is reported apart.
+    Path rounded = bf16Copy(dir);
+    try (CpuLanguageModel cpu = Models.load(rounded, 4);
         CudaLanguageModel gpu = gpu(dir, small());
         CudaLanguageModel direct = gpu(dir, small().withGraphs(false));
         CudaLanguageModel chunked = gpu(dir, small().withPrefillChunk(7));
@@ -99,7 +106,7 @@ public final class CudaModelCheck {
         all.add(gp);
         ModelChecks.prefill(report, "golden " + name, cpu, cp, gpu, gp, prompt);
         ModelChecks.decode(report, "golden " + name, cpu, cp, gpu, gp, prompt, split);
-        ModelChecks.greedy(report, "golden " + name, gpu, gp, prompt, greedy.get(name));
+        ModelChecks.greedy(report, "golden " + name, cpu, cp, gpu, gp, prompt, greedy.get(name));
         ModelChecks.chunked(report, "golden " + name + " prefillChunk=7", gpu, chunked, gp, prompt);
         ModelChecks.decode(report, "golden " + name + " pageTokens=4 ring", cpu, cp, ring, gp,
             prompt, split);
@@ -143,6 +150,40 @@ public final class CudaModelCheck {
       ModelChecks.mixedBatch(report, "bundled mixed batch x2", gpu, all, prompt, 32, 2);
       ModelChecks.graphsVsDirect(report, "bundled", gpu, direct, all, prompt, 16);
     }
+  }
+
+  /**
+   * A copy of checkpoint {@code dir} (config and weights) in which every tensor the GPU keeps in
+   * bf16 (linear projections, embedding, LM head: names ending in {@code proj.weight}, {@code
+   * proj_qkvz.weight}, {@code proj_ba.weight}, {@code embed_tokens.weight}, {@code lm_head.weight})
+   * is rounded to bf16 the way {@code DeviceWeights} rounds it.
+   */
+  static Path bf16Copy(Path dir) throws IOException {
+    Path out = Files.createTempDirectory("gearbox-bf16-");
+    Files.copy(dir.resolve("config.json"), out.resolve("config.json"));
+    SafetensorsWriter writer = new SafetensorsWriter();
+    try (TensorStore store = TensorStore.open(dir)) {
+      for (String name : store.names()) {
+        TensorInfo info = store.info(name);
+        float[] values = store.floats(name, info.shape());
+        if (keptInBf16(name)) {
+          for (int i = 0; i < values.length; i++) {
+            values[i] = Bf16.toFloat(Bf16.round(values[i]));
+          }
+        }
+        writer.add(name, info.shape(), values);
+      }
+    }
+    writer.write(out.resolve("model.safetensors"));
+    return out;
+  }
+
+  static boolean keptInBf16(String name) {
+    return name.endsWith("proj.weight")
+        || name.endsWith("proj_qkvz.weight")
+        || name.endsWith("proj_ba.weight")
+        || name.endsWith("embed_tokens.weight")
+        || name.endsWith("lm_head.weight");
   }
 
   private void weights(CudaLanguageModel gpu, String name) {

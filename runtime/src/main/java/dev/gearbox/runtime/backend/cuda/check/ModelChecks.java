@@ -111,34 +111,49 @@ final class ModelChecks {
   }
 
   /** Greedy continuation of the prompt equals the reference implementation's. */
-  static void greedy(CheckReport report, String name, CudaLanguageModel gpu, Placement gp,
-      int[] prompt, long[] expected) {
-    String c = name + " greedy tokens vs golden";
+  /**
+   * Free-running greedy decoding on the GPU equals the CPU model's on the same (bf16-rounded)
+   * weights, token for token; how both compare with the fp32 golden tokens is reported as info.
+   */
+  static void greedy(CheckReport report, String name, LanguageModel cpu, Placement cp,
+      CudaLanguageModel gpu, Placement gp, int[] prompt, long[] golden) {
+    String c = name + " greedy tokens vs CPU on the same bf16 weights";
     report.run(c, () -> {
-      int vocab = gpu.vocabSize();
-      SequenceState seq = gpu.newSequence(gp);
-      float[][] logits = new float[1][vocab];
-      gpu.prefill(seq, prompt, 0, prompt.length, logits[0], false);
-      long[] actual = new long[expected.length];
-      String margin = "";
-      for (int i = 0; i < expected.length; i++) {
-        int next = argmax(logits[0], 0, vocab);
-        actual[i] = next;
-        if (next != expected[i] && margin.isEmpty()) {
-          margin = " first mismatch at " + i + ": logit gap "
-              + (logits[0][next] - logits[0][(int) expected[i]]);
-        }
-        if (i + 1 < expected.length) {
-          gpu.decode(new SequenceState[] {seq}, new int[] {next}, 1, logits);
-        }
-      }
-      report.check(Arrays.equals(expected, actual), c,
-          "gpu=" + Arrays.toString(actual) + margin);
-      seq.release();
+      long[] onCpu = greedyTokens(cpu, cp, prompt, golden.length);
+      long[] onGpu = greedyTokens(gpu, gp, prompt, golden.length);
+      report.check(Arrays.equals(onCpu, onGpu), c, "gpu=" + Arrays.toString(onGpu)
+          + (Arrays.equals(onCpu, onGpu) ? "" : " cpu=" + Arrays.toString(onCpu)));
+      report.info(name + " bf16 weights vs fp32 golden tokens: gpu agrees on the first "
+          + agreeing(onGpu, golden) + "/" + golden.length + ", bf16 cpu on the first "
+          + agreeing(onCpu, golden) + "/" + golden.length);
     });
   }
 
-  /** Prefill in chunks of a small size equals one chunk (then 4 decode steps). */
+  private static int agreeing(long[] actual, long[] expected) {
+    int n = 0;
+    while (n < expected.length && actual[n] == expected[n]) {
+      n++;
+    }
+    return n;
+  }
+
+  private static long[] greedyTokens(LanguageModel model, Placement placement, int[] prompt, int n) {
+    int vocab = model.vocabSize();
+    SequenceState seq = model.newSequence(placement);
+    float[][] logits = new float[1][vocab];
+    model.prefill(seq, prompt, 0, prompt.length, logits[0], false);
+    long[] tokens = new long[n];
+    for (int i = 0; i < n; i++) {
+      int next = argmax(logits[0], 0, vocab);
+      tokens[i] = next;
+      if (i + 1 < n) {
+        model.decode(new SequenceState[] {seq}, new int[] {next}, 1, logits);
+      }
+    }
+    seq.release();
+    return tokens;
+  }
+
   static void chunked(CheckReport report, String name, CudaLanguageModel whole,
       CudaLanguageModel chunked, Placement gp, int[] prompt) {
     String c = name + " chunked prefill vs one chunk";
