@@ -33,7 +33,8 @@ public final class CudaDecodeBenchmark {
   private static final int SHORT_CONTEXT = 512;
   private static final int PEER_BATCH = 16;
   private static final int PROMPT = 2048;
-  private static final int SWEEP_CONTEXT = 4096;
+  /** Contexts the batch sweep tries, largest first: the first whose KV for batch 64 fits. */
+  private static final List<Integer> SWEEP_CONTEXTS = List.of(4096, 2048, 1024);
   private static final List<Integer> BATCHES = List.of(1, 2, 4, 8, 16, 32, 64);
 
   /** Command-line options. */
@@ -124,6 +125,7 @@ public final class CudaDecodeBenchmark {
           "measured/predicted");
   private BenchTable batchTable;
   private String sweepReason = "";
+  private int sweepContext = SWEEP_CONTEXTS.getFirst();
   private final BenchTable prefillTable =
       new BenchTable("Prefill", "shape", "placement", "prompt", "tok/s", "ms");
   private final BenchTable peerTable =
@@ -219,37 +221,39 @@ public final class CudaDecodeBenchmark {
   }
 
   /**
-   * The shape for the batch sweep: SuperApriel-15B at 4k when its weights plus 64 all-FA sequences
-   * of KV fit in 90% of the GPU, else Llama-3.2-1B (an H100 cannot hold 15B + 64 x 4k of KV).
+   * The shape for the batch sweep: SuperApriel-15B (it has the GDN mixers the pure and mixed
+   * batches need) at the largest of {@link #SWEEP_CONTEXTS} whose weights plus 64 all-FA sequences
+   * of KV fit in 90% of the GPU (an 80 GB H100 holds 15B + 64 x 2k, not 64 x 4k).
    */
   private String sweepShape(long totalMemory) {
     int maxBatch = Collections.max(batches);
     String big = BenchShapes.SUPER_APRIEL_15B;
-    String reason = "";
-    if (options.shapes().contains(big)) {
-      ModelConfig config = BenchShapes.config(big);
-      long need = BenchShapes.weightBytes(config) + kvPlan(config, maxBatch, SWEEP_CONTEXT) + 4 * GIB;
-      if (need < 0.9 * Math.min(totalMemory, freeAtStart)) {
+    if (!options.shapes().contains(big)) {
+      sweepReason = " (skipped: the sweep needs the " + big + " supernet)";
+      return null;
+    }
+    ModelConfig config = BenchShapes.config(big);
+    long room = (long) (0.9 * Math.min(totalMemory, freeAtStart));
+    for (int context : SWEEP_CONTEXTS) {
+      long need = BenchShapes.weightBytes(config) + kvPlan(config, maxBatch, context) + 4 * GIB;
+      if (need < room) {
+        sweepContext = context;
+        if (context != SWEEP_CONTEXTS.getFirst()) {
+          sweepReason = String.format(Locale.ROOT,
+              " (not %d: weights + batch %d KV would not fit in %.1f GB)",
+              SWEEP_CONTEXTS.getFirst(), maxBatch, room / 1e9);
+        }
         return big;
       }
-      reason =
-          String.format(
-              Locale.ROOT,
-              ", not %s: its weights + batch %d x %d KV need %.1f GB of %.1f GB",
-              big,
-              maxBatch,
-              SWEEP_CONTEXT,
-              need / 1e9,
-              freeAtStart / 1e9);
     }
-    sweepReason = reason;
-    return options.shapes().getFirst();
+    sweepReason = " (skipped: even context " + SWEEP_CONTEXTS.getLast() + " does not fit)";
+    return null;
   }
 
   private BenchTable batchTable(String shape) {
     return
         new BenchTable(
-            "Batch scaling, " + shape + ", context " + SWEEP_CONTEXT + sweepReason,
+            "Batch scaling, " + shape + ", context " + sweepContext + sweepReason,
             "batch",
             "all-FA tok/s",
             "all-GDN tok/s",
@@ -276,7 +280,7 @@ public final class CudaDecodeBenchmark {
     long kv = kvPlan(config, PEER_BATCH, SHORT_CONTEXT);
     kv = Math.max(kv, kvPlan(config, 1, big ? Collections.max(contexts) : prompt));
     if (sweep) {
-      kv = Math.max(kv, kvPlan(config, Collections.max(batches), SWEEP_CONTEXT));
+      kv = Math.max(kv, kvPlan(config, Collections.max(batches), sweepContext));
     }
     long room = freeAtStart - BenchShapes.weightBytes(config) - 3 * GIB;
     kv = Math.min(kv, (long) (0.95 * room));
@@ -384,9 +388,9 @@ public final class CudaDecodeBenchmark {
   private void batchSweep(CudaLanguageModel model, DecodeTimings timings, Placement fa) {
     Placement gdn = model.placement("all-GDN", List.of(BenchShapes.allGdn(model.config())));
     for (int batch : batches) {
-      double faRate = timings.decode(Collections.nCopies(batch, fa), SWEEP_CONTEXT).tokensPerSecond();
+      double faRate = timings.decode(Collections.nCopies(batch, fa), sweepContext).tokensPerSecond();
       double gdnRate =
-          timings.decode(Collections.nCopies(batch, gdn), SWEEP_CONTEXT).tokensPerSecond();
+          timings.decode(Collections.nCopies(batch, gdn), sweepContext).tokensPerSecond();
       Double mixed = null;
       Double harmonic = null;
       Double ratio = null;
@@ -395,7 +399,7 @@ public final class CudaDecodeBenchmark {
         for (int i = 0; i < batch; i++) {
           rows.add(i % 2 == 0 ? fa : gdn);
         }
-        mixed = timings.decode(rows, SWEEP_CONTEXT).tokensPerSecond();
+        mixed = timings.decode(rows, sweepContext).tokensPerSecond();
         // Half the tokens at the all-FA rate, half at the all-GDN rate (same batch size).
         harmonic = 1 / (0.5 / faRate + 0.5 / gdnRate);
         ratio = mixed / harmonic;

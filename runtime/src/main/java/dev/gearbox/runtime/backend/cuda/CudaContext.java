@@ -14,9 +14,9 @@ import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemGetInfo;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
-import static jcuda.driver.JCudaDriver.cuMemsetD8;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
+import static jcuda.driver.JCudaDriver.cuMemsetD8Async;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
@@ -265,39 +265,65 @@ public final class CudaContext implements AutoCloseable {
     return pointer;
   }
 
-  /** Allocates {@code bytes} and sets every byte to zero. */
+  /** Allocates {@code bytes} and sets every byte to zero (ordered on {@link #stream()}). */
   public CUdeviceptr allocZeroed(long bytes) {
     CUdeviceptr pointer = alloc(bytes);
-    cuMemsetD8(pointer, (byte) 0, Math.max(bytes, 16));
+    cuMemsetD8Async(pointer, (byte) 0, Math.max(bytes, 16), stream);
     return pointer;
   }
 
   /** Frees an allocation made by {@link #alloc} of {@code bytes} bytes. */
   public void free(CUdeviceptr pointer, long bytes) {
     if (allocations.remove(pointer)) {
+      synchronize();
       cuMemFree(pointer);
       allocatedBytes -= bytes;
     }
   }
 
+  /**
+   * Copies {@code bytes} from host memory to the device, ordered on {@link #stream()} after the
+   * work queued before it. Every host-device transfer goes through this stream: the stream is
+   * non-blocking, so a copy on the legacy default stream ({@code cuMemcpyHtoD}) would not be
+   * ordered with the kernels, and a pageable copy may still be in flight when it returns. The host
+   * memory may be reused as soon as this returns (pageable memory is staged by the driver).
+   */
+  public void upload(CUdeviceptr target, Pointer host, long bytes) {
+    cuMemcpyHtoDAsync(target, host, bytes, stream);
+  }
+
   public void upload(CUdeviceptr target, float[] values) {
-    cuMemcpyHtoD(target, Pointer.to(values), (long) values.length * Float.BYTES);
+    upload(target, Pointer.to(values), (long) values.length * Float.BYTES);
   }
 
   public void upload(CUdeviceptr target, int[] values) {
-    cuMemcpyHtoD(target, Pointer.to(values), (long) values.length * Integer.BYTES);
+    upload(target, Pointer.to(values), (long) values.length * Integer.BYTES);
+  }
+
+  public void upload(CUdeviceptr target, long[] values) {
+    upload(target, Pointer.to(values), (long) values.length * Long.BYTES);
   }
 
   public void upload(CUdeviceptr target, short[] values) {
-    cuMemcpyHtoD(target, Pointer.to(values), (long) values.length * Short.BYTES);
+    upload(target, Pointer.to(values), (long) values.length * Short.BYTES);
+  }
+
+  /** Copies {@code bytes} from the device once the work queued on {@link #stream()} is done. */
+  public void download(Pointer host, CUdeviceptr source, long bytes) {
+    cuMemcpyDtoHAsync(host, source, bytes, stream);
+    synchronize();
   }
 
   public void download(float[] target, CUdeviceptr source, int count) {
-    cuMemcpyDtoH(Pointer.to(target), source, (long) count * Float.BYTES);
+    download(Pointer.to(target), source, (long) count * Float.BYTES);
   }
 
   public void download(int[] target, CUdeviceptr source, int count) {
-    cuMemcpyDtoH(Pointer.to(target), source, (long) count * Integer.BYTES);
+    download(Pointer.to(target), source, (long) count * Integer.BYTES);
+  }
+
+  public void download(short[] target, CUdeviceptr source, int count) {
+    download(Pointer.to(target), source, (long) count * Short.BYTES);
   }
 
   /**

@@ -1,7 +1,6 @@
 package dev.gearbox.runtime.backend.cuda;
 
 import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 
 import dev.gearbox.runtime.backend.cuda.DeviceMixer.Kernels;
 import dev.gearbox.runtime.checkpoint.TensorStore;
@@ -383,8 +382,7 @@ public final class CudaLanguageModel implements LanguageModel {
     for (int from = 0; from < count; from += ws.maxBucket) {
       int n = Math.min(ws.maxBucket, count - from);
       steps.run(sequences, tokens, from, n, true, temperatures, seeds);
-      ctx.synchronize();
-      cuMemcpyDtoH(Pointer.to(hostTokens), ws.outTokens, 4L * n);
+      ctx.download(hostTokens, ws.outTokens, n);
       System.arraycopy(hostTokens, 0, next, from, n);
     }
   }
@@ -404,8 +402,7 @@ public final class CudaLanguageModel implements LanguageModel {
   }
 
   private void download(float[] target, long at, CUdeviceptr source, long floats) {
-    ctx.synchronize();
-    cuMemcpyDtoH(Pointer.to(target).withByteOffset(4L * at), source, 4L * floats);
+    ctx.download(Pointer.to(target).withByteOffset(4L * at), source, 4L * floats);
   }
 
   private CudaSequence own(SequenceState state, int row) {

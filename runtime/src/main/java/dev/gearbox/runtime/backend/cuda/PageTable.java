@@ -1,7 +1,5 @@
 package dev.gearbox.runtime.backend.cuda;
 
-import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -111,16 +109,14 @@ final class PageTable {
     return mirror[slot * stride + base[pair] + logicalPage];
   }
 
-  /** Uploads the changed range of the mirror; the stream must be idle (it is between steps). */
+  /** Uploads the changed range of the mirror, ordered on the stream before the next kernels. */
   void flush() {
     if (dirtyTo < 0) {
       return;
     }
     int n = dirtyTo - dirtyFrom + 1;
-    cuMemcpyHtoD(device.withByteOffset(4L * dirtyFrom),
+    ctx.upload(device.withByteOffset(4L * dirtyFrom),
         Pointer.to(mirror).withByteOffset(4L * dirtyFrom), 4L * n);
-    // A pageable copy may still be in flight when it returns; the stream does not order with it.
-    cuCtxSynchronize();
     dirtyFrom = Integer.MAX_VALUE;
     dirtyTo = -1;
   }

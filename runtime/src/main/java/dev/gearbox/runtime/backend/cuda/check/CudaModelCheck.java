@@ -43,16 +43,27 @@ public final class CudaModelCheck {
   public static void main(String[] args) throws Exception {
     Path golden = Path.of("../shared/golden/apriel2-tiny");
     Path bundled = Path.of("examples/models/gearbox-tiny");
+    String sections = "golden,bundled";
+    int repeat = 1;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--golden" -> golden = Path.of(args[i + 1]);
         case "--bundled" -> bundled = Path.of(args[i + 1]);
+        case "--sections" -> sections = args[i + 1];
+        case "--repeat" -> repeat = Integer.parseInt(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown flag " + args[i]);
       }
     }
     CudaModelCheck check = new CudaModelCheck();
-    check.golden(golden);
-    check.bundled(bundled);
+    // Repeats catch errors that move between runs (races, reads of memory nothing wrote).
+    for (int r = 0; r < repeat; r++) {
+      if (sections.contains("golden")) {
+        check.golden(golden);
+      }
+      if (sections.contains("bundled")) {
+        check.bundled(bundled);
+      }
+    }
     System.exit(check.report.summary() ? 0 : 1);
   }
 

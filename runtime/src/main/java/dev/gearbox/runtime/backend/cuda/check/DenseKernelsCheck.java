@@ -4,8 +4,6 @@ import static jcuda.driver.JCudaDriver.cuEventCreate;
 import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
 import static jcuda.driver.JCudaDriver.cuEventRecord;
 import static jcuda.driver.JCudaDriver.cuEventSynchronize;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 
 import dev.gearbox.runtime.backend.cuda.CudaContext;
 import dev.gearbox.runtime.backend.cuda.DenseKernels;
@@ -138,7 +136,7 @@ public final class DenseKernelsCheck {
   static short[] downloadShorts(CudaContext ctx, CUdeviceptr p, int n) {
     ctx.synchronize();
     short[] v = new short[n];
-    cuMemcpyDtoH(Pointer.to(v), p, (long) n * 2);
+    ctx.download(v, p, n);
     return v;
   }
 
@@ -481,7 +479,7 @@ public final class DenseKernelsCheck {
     CUdeviceptr dl = upload(ctx, logits);
     CUdeviceptr dt = upload(ctx, temperature);
     CUdeviceptr ds = ctx.alloc((long) rows * 8);
-    cuMemcpyHtoD(ds, Pointer.to(seeds), (long) rows * 8);
+    ctx.upload(ds, seeds);
     CUdeviceptr dc = upload(ctx, counters);
     CUdeviceptr out = upload(ctx, new int[rows]);
     dense.sample(dl, rows, vocab, dt, ds, dc, out);
