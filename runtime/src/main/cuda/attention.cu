@@ -88,15 +88,21 @@ extern "C" __global__ void __launch_bounds__(256)
 // ---------------------------------------------------------------------------------------------
 // Decode attention, split-K: block (segment entry, kv head, split) handles the G = heads/kvHeads
 // query heads of one KV head over its split's chunk of keys, 32 keys per tile staged in shared
-// memory with 16-byte loads, online softmax in fp32. splits == 1 writes out directly; otherwise
-// partial = O [rows][heads][splits][hd] (unnormalized) then (m, l) [rows][heads][splits][2].
+// memory with 16-byte loads, online softmax in fp32. A row's span is cut into chunks of
+// ceil(span / splits) keys rounded up to whole 32-key tiles, so short spans use fewer splits of
+// full tiles and the splits past the span end are empty (m = -inf, l = 0, O = 0). The next
+// tile's K/V loads are issued into registers before the current tile is computed.
+// splits == 1 writes out directly; otherwise partial = O [rows][heads][splits][hd]
+// (unnormalized) then (m, l) [rows][heads][splits][2].
 // Each thread owns output items tid + 128 j (j < 32) of the G x hd block: G * hd <= 4096.
 // grid (rows, kvHeads, splits), block 128, dynamic shared memory decodeSharedBytes (host).
 #define DEC_THREADS 128
 #define DEC_TILE 32
 #define DEC_ITEMS 32
+#define DEC_LOADS (DEC_TILE * (256 / 8) / DEC_THREADS)  // 16-byte K (and V) loads per thread, hd <= 256
+#define DEC_MAX_SPLITS 256
 
-extern "C" __global__ void __launch_bounds__(DEC_THREADS)
+extern "C" __global__ void __launch_bounds__(DEC_THREADS, 4)
     attn_decode(const float* __restrict__ qkv, float* __restrict__ out, int rows,
                 const int* __restrict__ seg, const int* __restrict__ slots,
                 const int* __restrict__ positions, const bf16_t* __restrict__ kvPool,
@@ -129,9 +135,9 @@ extern "C" __global__ void __launch_bounds__(DEC_THREADS)
   int slot = slots[row];
   int first = window > 0 ? max(0, pos - window + 1) : 0;
   int span = pos - first + 1;
-  int chunk = (span + splits - 1) / splits;
+  int chunk = ((span + splits - 1) / splits + DEC_TILE - 1) / DEC_TILE * DEC_TILE;
   int start = first + split * chunk;
-  int end = min(start + chunk, pos + 1);
+  int end = min(start + chunk, pos + 1);  // start >= end: an empty split
   float scale = 1.0f / sqrtf((float)headDim);
 
   const float* q = qkv + (size_t)row * (heads * headDim + 2 * kvDim) + (size_t)kh * items;
@@ -146,24 +152,43 @@ extern "C" __global__ void __launch_bounds__(DEC_THREADS)
   __syncthreads();
 
   int rowChunks = headDim >> 3;
-  for (int t0 = start; t0 < end; t0 += DEC_TILE) {
-    for (int idx = tid; idx < DEC_TILE * rowChunks; idx += DEC_THREADS) {
+  int tileChunks = DEC_TILE * rowChunks;
+  uint4 kReg[DEC_LOADS];
+  uint4 vReg[DEC_LOADS];
+  // Issues the loads of the tile at t0 into kReg/vReg (zeros past `end`).
+  auto loadTile = [&](int t0) {
+#pragma unroll
+    for (int l = 0; l < DEC_LOADS; l++) {
+      int idx = tid + DEC_THREADS * l;
+      kReg[l] = make_uint4(0u, 0u, 0u, 0u);
+      vReg[l] = kReg[l];
       int t = idx / rowChunks;
-      int c = idx - t * rowChunks;
       int p = t0 + t;
-      uint4 kv = make_uint4(0u, 0u, 0u, 0u);
-      uint4 vv = kv;
-      if (p < end) {
+      if (idx < tileChunks && p < end) {
+        int c = idx - t * rowChunks;
         size_t off = kvOffset(pageTable, slot, p, pageTokens, tableStride, tableBase, ringPages,
                               pageStride, kvDim) +
                      (size_t)kh * headDim + c * 8;
-        kv = ldStream(reinterpret_cast<const uint4*>(kvPool + off));
-        vv = ldStream(reinterpret_cast<const uint4*>(kvPool + off + (size_t)pageTokens * kvDim));
+        kReg[l] = ldStream(reinterpret_cast<const uint4*>(kvPool + off));
+        vReg[l] = ldStream(reinterpret_cast<const uint4*>(kvPool + off + (size_t)pageTokens * kvDim));
       }
-      *reinterpret_cast<uint4*>(ks + t * kStride + c * 8) = kv;
-      *reinterpret_cast<uint4*>(vs + t * headDim + c * 8) = vv;
+    }
+  };
+  if (start < end) loadTile(start);
+  for (int t0 = start; t0 < end; t0 += DEC_TILE) {
+#pragma unroll
+    for (int l = 0; l < DEC_LOADS; l++) {
+      int idx = tid + DEC_THREADS * l;
+      if (idx < tileChunks) {
+        int t = idx / rowChunks;
+        int c = idx - t * rowChunks;
+        *reinterpret_cast<uint4*>(ks + t * kStride + c * 8) = kReg[l];
+        *reinterpret_cast<uint4*>(vs + t * headDim + c * 8) = vReg[l];
+      }
     }
     __syncthreads();
+    // The next tile's loads stay in flight while this one is computed.
+    if (t0 + DEC_TILE < end) loadTile(t0 + DEC_TILE);
     for (int idx = tid; idx < group * DEC_TILE; idx += DEC_THREADS) {
       int g = idx / DEC_TILE;
       int t = idx - g * DEC_TILE;
@@ -248,25 +273,42 @@ extern "C" __global__ void __launch_bounds__(DEC_THREADS)
 }
 
 // Combines the splits: out = sum_s O_s e^(m_s - M) / sum_s l_s e^(m_s - M), M = max_s m_s.
-// Empty splits carry m = -inf, l = 0. grid (rows, heads), block 128.
-extern "C" __global__ void attn_decode_combine(const float* __restrict__ partial,
-                                               float* __restrict__ out, int rows,
-                                               const int* __restrict__ seg, int heads,
-                                               int headDim, int splits) {
+// Empty splits carry m = -inf, l = 0 (weight 0) and are skipped. splits <= DEC_MAX_SPLITS.
+// grid (rows, heads), block 128.
+extern "C" __global__ void __launch_bounds__(128)
+    attn_decode_combine(const float* __restrict__ partial, float* __restrict__ out, int rows,
+                        const int* __restrict__ seg, int heads, int headDim, int splits) {
+  __shared__ float wS[DEC_MAX_SPLITS];
+  __shared__ float red[32];
   int count = seg ? min(seg[0], rows) : rows;
   if ((int)blockIdx.x >= count) return;
   int row = segRow(seg, blockIdx.x);
   size_t head = (size_t)row * heads + blockIdx.y;
   const float* ml = partial + (size_t)rows * heads * splits * headDim + head * splits * 2;
   float m = -INFINITY;
-  for (int s = 0; s < splits; s++) m = fmaxf(m, ml[2 * s]);
+  for (int s = threadIdx.x; s < splits; s += blockDim.x) m = fmaxf(m, ml[2 * s]);
+  m = warpMax(m);
+  if ((threadIdx.x & 31) == 0) red[threadIdx.x >> 5] = m;
+  __syncthreads();
+  m = -INFINITY;
+  for (int w = 0; w < (int)(blockDim.x >> 5); w++) m = fmaxf(m, red[w]);
+  __syncthreads();
   float l = 0.f;
-  for (int s = 0; s < splits; s++) l += ml[2 * s + 1] * expf(ml[2 * s] - m);
+  for (int s = threadIdx.x; s < splits; s += blockDim.x) {
+    float ms = ml[2 * s];
+    float w = ms == -INFINITY ? 0.f : expf(ms - m);
+    wS[s] = w;
+    l += ml[2 * s + 1] * w;
+  }
+  l = blockSum(l, red);  // ends with a barrier: wS is complete
   float inv = 1.0f / l;
   const float* o = partial + head * splits * headDim;
   for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
     float v = 0.f;
-    for (int s = 0; s < splits; s++) v += o[(size_t)s * headDim + d] * expf(ml[2 * s] - m);
+    for (int s = 0; s < splits; s++) {
+      float w = wS[s];
+      if (w != 0.f) v = fmaf(o[(size_t)s * headDim + d], w, v);
+    }
     out[head * headDim + d] = v * inv;
   }
 }

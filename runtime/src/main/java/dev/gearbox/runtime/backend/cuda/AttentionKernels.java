@@ -24,6 +24,9 @@ public final class AttentionKernels {
   /** Largest {@code (heads / kvHeads) * headDim} of one decode block. */
   public static final int MAX_GROUP_WIDTH = 4096;
 
+  /** Largest split count of {@link #decode} (the combine's shared weights, attention.cu). */
+  public static final int MAX_SPLITS = 256;
+
   /** Every kernel these launchers start, as named in {@code attention.cu}. */
   static final List<String> KERNELS =
       List.of("attn_rope_store", "attn_decode", "attn_decode_combine", "attn_prefill");
@@ -100,7 +103,7 @@ public final class AttentionKernels {
   /**
    * Decode attention of each row's q over its slot's keys {@code [first, position]} (first =
    * {@code max(0, position - window + 1)} when windowed, else 0), GQA, scale {@code 1/sqrt(hd)},
-   * each row's span cut into {@code splits} chunks. {@code partial} holds {@link #partialFloats}
+   * each row's span cut into at most {@code splits} chunks of whole 32-key tiles. {@code partial} holds {@link #partialFloats}
    * floats and may be null when {@code splits == 1}. Writes {@code out [rows][heads*hd]}.
    */
   public void decode(
@@ -118,6 +121,7 @@ public final class AttentionKernels {
     validate(shape);
     Check.nonNegative("rows", rows);
     Check.positive("splits", splits);
+    Check.atMost("splits", splits, "MAX_SPLITS", MAX_SPLITS);
     Check.aligned("qkv", qkv, 4);
     Check.aligned("out", out, 4);
     Check.notNull("slots", slots);
@@ -153,14 +157,16 @@ public final class AttentionKernels {
   }
 
   /**
-   * A static split count: enough (row, kv head, split) blocks for two per SM, but no split
-   * shorter than 256 keys of {@code maxContext}; between 1 and 64.
+   * A static split count: enough (row, kv head, split) blocks for four per SM, but no more splits
+   * than {@code maxContext} has 32-key tiles; between 1 and {@link #MAX_SPLITS}. The kernel
+   * rounds each row's chunk up to whole 32-key tiles, so at short context only the splits that
+   * cover the span do work (the rest exit at once and the combine skips them).
    */
   public static int splitsFor(int rows, int kvHeads, int multiprocessors, int maxContext) {
     long blocks = Math.max(1L, (long) rows * kvHeads);
-    long wanted = (2L * multiprocessors + blocks - 1) / blocks;
-    long byContext = Math.max(1, maxContext / 256);
-    return (int) Math.max(1, Math.min(64, Math.min(wanted, byContext)));
+    long wanted = (4L * multiprocessors + blocks - 1) / blocks;
+    long byContext = Math.max(1, (maxContext + DECODE_TILE - 1) / DECODE_TILE);
+    return (int) Math.max(1, Math.min(MAX_SPLITS, Math.min(wanted, byContext)));
   }
 
   /**

@@ -139,9 +139,11 @@ class KernelModulesTest {
   @Test
   void decodeScratchAndSplits() {
     assertEquals(3L * 8 * 4 * 130, AttentionKernels.partialFloats(3, 8, 128, 4));
-    assertEquals(1, AttentionKernels.splitsFor(64, 8, 132, 100_000), "enough blocks already");
-    assertEquals(33, AttentionKernels.splitsFor(1, 8, 132, 100_000));
-    assertEquals(4, AttentionKernels.splitsFor(1, 8, 132, 1024), "no split under 256 keys");
+    assertEquals(1, AttentionKernels.splitsFor(128, 8, 132, 100_000), "enough blocks already");
+    assertEquals(2, AttentionKernels.splitsFor(64, 8, 132, 100_000), "512 blocks < 4 per SM");
+    assertEquals(66, AttentionKernels.splitsFor(1, 8, 132, 100_000));
+    assertEquals(32, AttentionKernels.splitsFor(1, 8, 132, 1024), "no split under 32 keys");
+    assertEquals(AttentionKernels.MAX_SPLITS, AttentionKernels.splitsFor(1, 1, 132, 1 << 20));
     assertEquals(1, AttentionKernels.splitsFor(1, 8, 132, 10));
   }
 

@@ -64,6 +64,16 @@ public final class AttentionKernelsCheck {
     decode(windowed, windowPositions, 1, true);
     decode(wide, new int[] {500, 17}, 5, false);
     decode(gqa, fullPositions, AttentionKernels.splitsFor(4, 2, ctx.multiprocessors(), 512), false);
+    // Many splits: chunks rounded up to whole tiles leave trailing splits empty (skipped by the
+    // combine); long spans walk many double-buffered tiles per block.
+    decode(gqa, fullPositions, 64, false);
+    decode(gqa, new int[] {4000, 1, 33, 700}, AttentionKernels.MAX_SPLITS, false);
+    decode(gqa, new int[] {4000, 1, 33, 700}, 37, true);
+    decode(windowed, windowPositions, 37, false);
+    decode(wide, new int[] {2500, 17},
+        AttentionKernels.splitsFor(2, 1, ctx.multiprocessors(), 131072), false);
+    decode(shape(32, 8, 128, 0, 16, 0), new int[] {1999},
+        AttentionKernels.splitsFor(1, 8, ctx.multiprocessors(), 131072), false);
     prefill(gqa, 100, 20);
     prefill(gqa, 64, 0);
     prefill(shape(4, 4, 64, 40, 16, 9), 100, 20);
