@@ -201,10 +201,12 @@ __device__ __forceinline__ void gemv(const float* __restrict__ x, int xStride,
   }
 }
 
-// DENSE_GEMV(rows, outputs per warp O, unroll U, min blocks per SM). O must match
+// DENSE_GEMV(rows, outputs per warp O, unroll U, min blocks per SM, the same for the SiLU
+// variant, whose gate and up loads need more registers). O must match
 // DenseKernels.gemvOutputsPerWarp. 16-byte weight loads in flight per thread: U * O = 4 or 8.
-// dense_gemv_rR: plain x; dense_gemv_norm_rR: RMSNorm on load (normWeight f32 [in], eps).
-#define DENSE_GEMV(R, O, U, B)                                                                 \
+// dense_gemv_rR: plain x; dense_gemv_norm_rR: RMSNorm on load (normWeight f32 [in], eps);
+// dense_gemv_silu_rR: silu(gate) * up on load (x rows gate | up, in = inter).
+#define DENSE_GEMV(R, O, U, B, BS)                                                             \
   extern "C" __global__ void __launch_bounds__(256, B)                                         \
       dense_gemv_r##R(const float* __restrict__ x, int xStride,                                \
                       const bf16_t* __restrict__ weight, const float* __restrict__ bias,       \
@@ -221,15 +223,23 @@ __device__ __forceinline__ void gemv(const float* __restrict__ x, int xStride,
                            const float* __restrict__ normWeight, float eps) {                  \
     gemv<R, O, U, GEMV_NORM>(x, xStride, weight, bias, y, yStride, rows, in, out, seg,         \
                              accumulate, ksplit, normWeight, eps);                             \
+  }                                                                                            \
+  extern "C" __global__ void __launch_bounds__(256, BS)                                        \
+      dense_gemv_silu_r##R(const float* __restrict__ x, int xStride,                           \
+                           const bf16_t* __restrict__ weight, const float* __restrict__ bias,  \
+                           float* y, int yStride, int rows, int in, int out,                   \
+                           const int* __restrict__ seg, int accumulate, int ksplit) {          \
+    gemv<R, O, U, GEMV_SILU>(x, xStride, weight, bias, y, yStride, rows, in, out, seg,         \
+                             accumulate, ksplit, nullptr, 0.f);                                \
   }
-DENSE_GEMV(1, 1, 4, 4)
-DENSE_GEMV(2, 2, 4, 2)
-DENSE_GEMV(3, 2, 4, 2)
-DENSE_GEMV(4, 2, 4, 2)
-DENSE_GEMV(5, 4, 1, 2)
-DENSE_GEMV(6, 4, 1, 2)
-DENSE_GEMV(7, 4, 2, 1)
-DENSE_GEMV(8, 4, 2, 1)
+DENSE_GEMV(1, 1, 4, 4, 3)
+DENSE_GEMV(2, 2, 4, 2, 2)
+DENSE_GEMV(3, 2, 4, 2, 2)
+DENSE_GEMV(4, 2, 4, 2, 2)
+DENSE_GEMV(5, 4, 1, 2, 2)
+DENSE_GEMV(6, 4, 1, 2, 2)
+DENSE_GEMV(7, 4, 2, 1, 1)
+DENSE_GEMV(8, 4, 2, 1, 1)
 
 // ---------------------------------------------------------------------------------------------
 // GEMM for rows > 8 on tensor cores: BM x BN output tile per block, each warp a WM x WN piece

@@ -20,8 +20,11 @@ public final class DenseKernels {
   /** Rows up to which {@link #linear} runs the bandwidth-bound GEMV (one pass over the weights). */
   public static final int GEMV_MAX_ROWS = 8;
 
-  /** GEMV kernel families ({@code dense_gemv_<variant>r<rows>}): plain x, RMSNorm on load. */
-  private static final List<String> GEMV_VARIANTS = List.of("", "norm_");
+  /**
+   * GEMV kernel families ({@code dense_gemv_<variant>r<rows>}): plain x, RMSNorm on load, SiLU
+   * gating on load.
+   */
+  private static final List<String> GEMV_VARIANTS = List.of("", "norm_", "silu_");
 
   /** Every kernel these launchers start, as named in {@code dense.cu}. */
   static final List<String> KERNELS = kernels();
@@ -165,6 +168,34 @@ public final class DenseKernels {
     }
     gemv("norm_", x, xStride, weight, bias, y, yStride, rows, in, out, seg, accumulate ? 1 : 0,
         normWeight, eps);
+  }
+
+  /**
+   * {@link #linear} of the SiLU-gated rows: {@code y[r] (= or +=) W (silu(gateUp[r][0..inter)) *
+   * gateUp[r][inter..2 inter)) (+ bias)}, the gating applied as x is loaded (what {@link
+   * #siluMul} then {@link #linear} compute, without the intermediate buffer). Only for up to
+   * {@link #GEMV_MAX_ROWS} rows; {@code xStride >= 2 * inter}, {@code inter % 8 == 0}.
+   */
+  public void linearSiluMul(
+      CUdeviceptr gateUp,
+      int xStride,
+      CUdeviceptr weight,
+      CUdeviceptr bias,
+      CUdeviceptr y,
+      int yStride,
+      int rows,
+      int inter,
+      int out,
+      CUdeviceptr seg,
+      boolean accumulate) {
+    checkLinear(gateUp, xStride, weight, bias, y, yStride, rows, inter, out);
+    Check.atLeast("xStride", xStride, "2 * inter", 2L * inter);
+    Check.atMost("rows", rows, "GEMV_MAX_ROWS", GEMV_MAX_ROWS);
+    if (rows == 0) {
+      return;
+    }
+    gemv("silu_", gateUp, xStride, weight, bias, y, yStride, rows, inter, out, seg,
+        accumulate ? 1 : 0);
   }
 
   /** Launches GEMV family {@code variant} (rows 1..8); {@code extra} follow the common args. */

@@ -221,7 +221,8 @@ final class Forward {
 
   /**
    * Post-mixer norm and gated SiLU MLP, the down projection added into the residual; {@code
-   * fused}: the norm applied as gate|up loads h (rows <= GEMV_MAX_ROWS).
+   * fused} (rows <= GEMV_MAX_ROWS): the norm applied as gate|up loads h and the SiLU gating as
+   * the down projection loads gate|up (two launches).
    */
   private void mlp(Layer layer, int rows, boolean fused) {
     DenseKernels d = k.dense();
@@ -234,8 +235,13 @@ final class Forward {
       d.linear(ws.xn, hidden, layer.gateUp, null, ws.scratch[0], 2 * inter, rows, hidden,
           2 * inter, null, false);
     }
-    d.siluMul(ws.scratch[0], ws.scratch[1], rows, inter);
-    d.linear(ws.scratch[1], inter, layer.down, null, ws.h, hidden, rows, inter, hidden, null,
-        true);
+    if (fused) {
+      d.linearSiluMul(ws.scratch[0], 2 * inter, layer.down, null, ws.h, hidden, rows, inter,
+          hidden, null, true);
+    } else {
+      d.siluMul(ws.scratch[0], ws.scratch[1], rows, inter);
+      d.linear(ws.scratch[1], inter, layer.down, null, ws.h, hidden, rows, inter, hidden, null,
+          true);
+    }
   }
 }

@@ -72,6 +72,9 @@ public final class DenseKernelsCheck {
       linearFused(NORM, rows, 264, 75, false, false, false);
       linearFused(NORM, rows, 4096, 1024, true, true, true);
       linearFused(NORM, rows, 512, 5000, false, false, true);
+      linearFused(SILU, rows, 264, 75, true, false, false);
+      linearFused(SILU, rows, 4096, 1024, false, true, true);
+      linearFused(SILU, rows, 1376, 512, false, true, false);
     }
     siluMul();
     add();
@@ -323,16 +326,18 @@ public final class DenseKernelsCheck {
   }
 
   private static final int NORM = 1;
+  private static final int SILU = 2;
 
   /**
-   * A fused-prologue GEMV ({@code mode} NORM: {@link DenseKernels#linearNorm}) against plain
-   * Java: the reference normalizes each row in double, then multiplies by the bf16-rounded
-   * weights. x must come back unchanged (the residual stays un-normed).
+   * A fused-prologue GEMV ({@code mode} NORM: {@link DenseKernels#linearNorm}; SILU: {@link
+   * DenseKernels#linearSiluMul}, x rows gate | up) against plain Java: the reference forms each
+   * row's input in double, then multiplies by the bf16-rounded weights. x must come back
+   * unchanged (the residual stays un-normed).
    */
   private void linearFused(
       int mode, int rows, int in, int out, boolean withBias, boolean accumulate,
       boolean segmented) {
-    int xStride = in + 4;
+    int xStride = (mode == SILU ? 2 * in : in) + 4;
     int yStride = ((out + 3) / 4) * 4 + 4;
     float[] x = uniform(rows * xStride, 3f);
     float[] nw = uniform(in, 1f);
@@ -354,7 +359,11 @@ public final class DenseKernelsCheck {
       }
       double scale = 1.0 / Math.sqrt(sum / in + eps);
       for (int k = 0; k < in; k++) {
-        xIn[k] = nw[k] * (x[r * xStride + k] * scale);
+        double g = x[r * xStride + k];
+        xIn[k] =
+            mode == NORM
+                ? nw[k] * (g * scale)
+                : g / (1 + Math.exp(-g)) * x[r * xStride + in + k];
       }
       for (int o = 0; o < yStride; o++) {
         int at = r * yStride + o;
@@ -378,10 +387,15 @@ public final class DenseKernelsCheck {
     CUdeviceptr db = bias == null ? null : upload(ctx, bias);
     CUdeviceptr dy = upload(ctx, y0);
     CUdeviceptr ds = seg == null ? null : upload(ctx, seg);
-    dense.linearNorm(dx, xStride, dn, eps, dw, db, dy, yStride, rows, in, out, ds, accumulate);
+    if (mode == NORM) {
+      dense.linearNorm(dx, xStride, dn, eps, dw, db, dy, yStride, rows, in, out, ds, accumulate);
+    } else {
+      dense.linearSiluMul(dx, xStride, dw, db, dy, yStride, rows, in, out, ds, accumulate);
+    }
     String name =
         String.format(
-            "linearNorm rows=%d in=%d out=%d%s%s%s", rows, in, out,
+            "%s rows=%d in=%d out=%d%s%s%s", mode == NORM ? "linearNorm" : "linearSiluMul",
+            rows, in, out,
             withBias ? " bias" : "", accumulate ? " accumulate" : "", segmented ? " seg" : "");
     report(name, download(ctx, dy, rows * yStride), ref, 2e-2);
     double[] xRef = new double[x.length];
@@ -406,6 +420,7 @@ public final class DenseKernelsCheck {
     dense.linear(dx, in, dw, null, dy, out, 4, in, out, ds, false);
     CUdeviceptr dn = upload(ctx, uniform(in, 1f));
     dense.linearNorm(dx, in, dn, 1e-5f, dw, null, dy, out, 4, in, out, ds, false);
+    dense.linearSiluMul(dx, in, dw, null, dy, out, 4, in / 2, out, ds, false);
     report("linear empty seg writes nothing", download(ctx, dy, rows * out), ref, 1);
     freeAll(ctx, dx, dw, dy, ds, dn);
   }
