@@ -21,8 +21,10 @@ extern "C" __global__ void dense_embed(const bf16_t* __restrict__ table,
 }
 
 // ---------------------------------------------------------------------------------------------
-// rmsNorm: out = x / sqrt(mean(x^2) + eps) * weight, per row; out may alias x.
-// grid (rows), block 256. Each thread reads and writes only its own elements.
+// rmsNorm: out = x / sqrt(mean(x^2) + eps) * weight, per row.
+// grid (rows, parts), block 256: block (r, p) sums all of row r, then writes columns
+// [p * ceil(n / parts), (p + 1) * ceil(n / parts)) (several blocks per row when rows are few).
+// out may alias x only with parts == 1 (each thread then reads and writes only its own elements).
 extern "C" __global__ void dense_rms_norm(const float* x, const float* __restrict__ weight,
                                           float* out, int rows, int n, float eps) {
   __shared__ float scratch[32];
@@ -37,7 +39,12 @@ extern "C" __global__ void dense_rms_norm(const float* x, const float* __restric
   }
   sum = blockSum(sum, scratch);
   float scale = 1.0f / sqrtf(sum / (float)n + eps);
-  for (int i = threadIdx.x; i < n; i += blockDim.x) outr[i] = weight[i] * (xr[i] * scale);
+  int per = (n + gridDim.y - 1) / gridDim.y;
+  int begin = blockIdx.y * per;
+  int end = min(n, begin + per);
+  for (int i = begin + threadIdx.x; i < end; i += blockDim.x) {
+    outr[i] = weight[i] * (xr[i] * scale);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -78,7 +78,11 @@ public final class DenseKernels {
     ctx.launch("dense_embed", rows, 1, 1, 256, 0, table, tokens, out, rows, hidden);
   }
 
-  /** Per row {@code out = x / sqrt(mean(x^2) + eps) * weight}; {@code out} may be {@code x}. */
+  /**
+   * Per row {@code out = x / sqrt(mean(x^2) + eps) * weight}; {@code out} may be {@code x} (then
+   * one block per row), else it must not overlap {@code x} (few rows then spread each row's
+   * columns over several blocks).
+   */
   public void rmsNorm(
       CUdeviceptr x, CUdeviceptr weight, CUdeviceptr out, int rows, int n, float eps) {
     Check.nonNegative("rows", rows);
@@ -89,7 +93,22 @@ public final class DenseKernels {
     if (rows == 0) {
       return;
     }
-    ctx.launch("dense_rms_norm", rows, 1, 1, 256, 0, x, weight, out, rows, n, eps);
+    boolean inPlace = Address.of(x) == Address.of(out);
+    int parts = inPlace ? 1 : rmsNormParts(rows, n, multiprocessors);
+    ctx.launch("dense_rms_norm", rows, parts, 1, 256, 0, x, weight, out, rows, n, eps);
+  }
+
+  /**
+   * Blocks per row of an out-of-place RMSNorm: rows under 16 get up to two blocks per SM in all,
+   * each writing at least 256 columns (one per thread).
+   */
+  public static int rmsNormParts(int rows, int n, int multiprocessors) {
+    if (rows >= 16) {
+      return 1;
+    }
+    long byColumns = Math.max(1, n / 256);
+    long bySms = Math.max(1, 2L * multiprocessors / rows);
+    return (int) Math.min(byColumns, bySms);
   }
 
   /**

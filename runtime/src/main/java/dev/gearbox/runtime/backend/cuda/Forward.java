@@ -187,8 +187,8 @@ final class Forward {
       d.linearNorm(ws.h, hidden, finalNorm, eps, lmHead, null, ws.logits, vocab, rows, hidden,
           vocab, null, false);
     } else {
-      d.rmsNorm(ws.h, finalNorm, ws.h, rows, hidden, eps);
-      d.linear(ws.h, hidden, lmHead, null, ws.logits, vocab, rows, hidden, vocab, null, false);
+      d.rmsNorm(ws.h, finalNorm, ws.xn, rows, hidden, eps);
+      d.linear(ws.xn, hidden, lmHead, null, ws.logits, vocab, rows, hidden, vocab, null, false);
     }
     if (sample) {
       d.sample(ws.logits, rows, vocab, ws.temperatures(), ws.seeds(), ws.counters(),
@@ -199,7 +199,7 @@ final class Forward {
   /**
    * One prefill chunk of {@code rows} consecutive tokens of one sequence (inputs already sent):
    * each layer's mixer {@code mixerIndex[l]} over all rows. Leaves the final-normed hidden states
-   * in {@link Workspace#h}; {@link #head} turns rows of it into logits.
+   * in {@link Workspace#xn}; {@link #head} turns rows of it into logits.
    */
   void prefillChunk(int rows, int[] mixerIndex, int slot, int firstPosition) {
     DenseKernels d = k.dense();
@@ -210,12 +210,12 @@ final class Forward {
       layer.mixers[mixerIndex[l]].prefill(ws, rows, slot, firstPosition);
       mlp(layer, rows, false);
     }
-    d.rmsNorm(ws.h, finalNorm, ws.h, rows, hidden, (float) config.finalNormEps());
+    d.rmsNorm(ws.h, finalNorm, ws.xn, rows, hidden, (float) config.finalNormEps());
   }
 
-  /** Logits of {@code rows} rows of {@link Workspace#h} from {@code firstRow} into logits rows 0... */
+  /** Logits of {@code rows} rows of {@link Workspace#xn} from {@code firstRow} into logits rows 0... */
   void head(int firstRow, int rows) {
-    k.dense().linear(Workspace.row(ws.h, firstRow, hidden), hidden, lmHead, null, ws.logits,
+    k.dense().linear(Workspace.row(ws.xn, firstRow, hidden), hidden, lmHead, null, ws.logits,
         vocab, rows, hidden, vocab, null, false);
   }
 

@@ -103,6 +103,15 @@ class KernelModulesTest {
   }
 
   @Test
+  void rmsNormSpreadsFewRowsOverBlocks() {
+    assertEquals(20, DenseKernels.rmsNormParts(1, 5120, 132));
+    assertEquals(3, DenseKernels.rmsNormParts(3, 1000, 132), "at least 256 columns per block");
+    assertEquals(17, DenseKernels.rmsNormParts(15, 8192, 132), "two blocks per SM in all");
+    assertEquals(1, DenseKernels.rmsNormParts(16, 8192, 132));
+    assertEquals(1, DenseKernels.rmsNormParts(1, 100, 132));
+  }
+
+  @Test
   void gemmSplitsKOnlyForSmallGrids() {
     assertEquals(16, DenseKernels.gemmSplit(16, 4096, 132), "16 rows x 1024 outputs");
     assertEquals(1, DenseKernels.gemmSplit(2, 264, 132), "K too short to split");

@@ -237,8 +237,14 @@ public final class DenseKernelsCheck {
   }
 
   private void rmsNorm() {
-    int rows = 3;
-    int n = 1000;
+    // 3 x 1000: 3 blocks per row; 1 x 5120: 20 blocks; 20 rows: one block per row.
+    rmsNorm(3, 1000);
+    rmsNorm(1, 5120);
+    rmsNorm(9, 4104);
+    rmsNorm(20, 1000);
+  }
+
+  private void rmsNorm(int rows, int n) {
     float[] x = uniform(rows * n, 3f);
     float[] w = uniform(n, 1f);
     double[] ref = new double[rows * n];
@@ -256,9 +262,11 @@ public final class DenseKernelsCheck {
     CUdeviceptr dw = upload(ctx, w);
     CUdeviceptr out = upload(ctx, nan(rows * n));
     dense.rmsNorm(dx, dw, out, rows, n, 1e-6f);
-    report("rmsNorm rows=3 n=1000", download(ctx, out, rows * n), ref, 1e-4);
+    String shape = " rows=" + rows + " n=" + n;
+    report("rmsNorm" + shape + " blocksPerRow=" + DenseKernels.rmsNormParts(rows, n,
+        ctx.multiprocessors()), download(ctx, out, rows * n), ref, 1e-4);
     dense.rmsNorm(dx, dw, dx, rows, n, 1e-6f);
-    report("rmsNorm in-place rows=3 n=1000", download(ctx, dx, rows * n), ref, 1e-4);
+    report("rmsNorm in-place" + shape, download(ctx, dx, rows * n), ref, 1e-4);
     freeAll(ctx, dx, dw, out);
   }
 
