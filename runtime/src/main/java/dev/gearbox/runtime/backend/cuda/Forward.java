@@ -213,7 +213,7 @@ final class Forward {
     d.rmsNorm(ws.h, finalNorm, ws.xn, rows, hidden, (float) config.finalNormEps());
   }
 
-  /** Logits of {@code rows} rows of {@link Workspace#xn} from {@code firstRow} into logits rows 0... */
+  /** Logits of {@code rows} rows of {@link Workspace#xn} from {@code firstRow}, into logits. */
   void head(int firstRow, int rows) {
     k.dense().linear(Workspace.row(ws.xn, firstRow, hidden), hidden, lmHead, null, ws.logits,
         vocab, rows, hidden, vocab, null, false);

@@ -147,7 +147,9 @@ class KernelModulesTest {
 
   @Test
   void decodeScratchAndSplits() {
-    assertEquals(3L * 8 * 4 * 130, AttentionKernels.partialFloats(3, 8, 128, 4));
+    assertEquals(AttentionKernels.SPLIT_COUNTERS + 3L * 8 * 4 * 130,
+        AttentionKernels.partialFloats(3, 8, 128, 4));
+    assertEquals(1, AttentionKernels.splitsFor(1, 8192, 132, 100_000), "past the counters");
     assertEquals(1, AttentionKernels.splitsFor(128, 8, 132, 100_000), "enough blocks already");
     assertEquals(2, AttentionKernels.splitsFor(64, 8, 132, 100_000), "512 blocks < 4 per SM");
     assertEquals(66, AttentionKernels.splitsFor(1, 8, 132, 100_000));
