@@ -230,15 +230,12 @@ final class Forward {
     if (fused) {
       d.linearNorm(ws.h, hidden, layer.postNorm, layer.eps, layer.gateUp, null, ws.scratch[0],
           2 * inter, rows, hidden, 2 * inter, null, false);
+      d.linearSiluMul(ws.scratch[0], 2 * inter, layer.down, null, ws.h, hidden, rows, inter,
+          hidden, null, true);
     } else {
       d.rmsNorm(ws.h, layer.postNorm, ws.xn, rows, hidden, layer.eps);
       d.linear(ws.xn, hidden, layer.gateUp, null, ws.scratch[0], 2 * inter, rows, hidden,
           2 * inter, null, false);
-    }
-    if (fused) {
-      d.linearSiluMul(ws.scratch[0], 2 * inter, layer.down, null, ws.h, hidden, rows, inter,
-          hidden, null, true);
-    } else {
       d.siluMul(ws.scratch[0], ws.scratch[1], rows, inter);
       d.linear(ws.scratch[1], inter, layer.down, null, ws.h, hidden, rows, inter, hidden, null,
           true);
