@@ -1,7 +1,8 @@
 // Attention kernels of the Gearbox CUDA backend (launched by AttentionKernels.java): RoPE + paged
-// KV store, split-K decode attention (flash-decoding) with its combine step, and tiled causal
-// prefill attention. KV pages are bf16: page p starts at p * pageStride; K [pageTokens][kvHeads]
-// [headDim], then V the same. qkv rows are [q heads*hd | k kvHeads*hd | v kvHeads*hd] in f32.
+// KV store, split-K decode attention (flash-decoding; the last split block combines), and tiled
+// causal prefill attention. KV pages are bf16: page p starts at p * pageStride;
+// K [pageTokens][kvHeads][headDim], then V the same. qkv rows are
+// [q heads*hd | k kvHeads*hd | v kvHeads*hd] in f32.
 #include "common.cuh"
 
 // Element offset in the KV pool of K[position][kv head 0][0] for (slot, position).
@@ -88,15 +89,25 @@ extern "C" __global__ void __launch_bounds__(256)
 // ---------------------------------------------------------------------------------------------
 // Decode attention, split-K: block (segment entry, kv head, split) handles the G = heads/kvHeads
 // query heads of one KV head over its split's chunk of keys, 32 keys per tile staged in shared
-// memory with 16-byte loads, online softmax in fp32. splits == 1 writes out directly; otherwise
-// partial = O [rows][heads][splits][hd] (unnormalized) then (m, l) [rows][heads][splits][2].
+// memory with 16-byte loads, online softmax in fp32. A row's span is cut into chunks of
+// ceil(span / splits) keys rounded up to whole 32-key tiles, so short spans use fewer splits of
+// full tiles and the splits past the span end are empty (m = -inf, l = 0, O = 0). The next
+// tile's K/V loads are issued into registers before the current tile is computed.
+// splits == 1 writes out directly; otherwise partial = int counters [DEC_COUNTERS] (zero
+// between launches, index row * kvHeads + kv head), then O [rows][heads][splits][hd]
+// (unnormalized), then (m, l) [rows][heads][splits][2], and the last split block of each
+// (row, kv head) combines them into out (no separate combine launch).
 // Each thread owns output items tid + 128 j (j < 32) of the G x hd block: G * hd <= 4096.
 // grid (rows, kvHeads, splits), block 128, dynamic shared memory decodeSharedBytes (host).
 #define DEC_THREADS 128
 #define DEC_TILE 32
 #define DEC_ITEMS 32
+// 16-byte K (and V) loads per thread per tile, head dim <= 256.
+#define DEC_LOADS (DEC_TILE * (256 / 8) / DEC_THREADS)
+#define DEC_MAX_SPLITS 256
+#define DEC_COUNTERS 4096  // rows * kvHeads of a split launch (AttentionKernels.SPLIT_COUNTERS)
 
-extern "C" __global__ void __launch_bounds__(DEC_THREADS)
+extern "C" __global__ void __launch_bounds__(DEC_THREADS, 4)
     attn_decode(const float* __restrict__ qkv, float* __restrict__ out, int rows,
                 const int* __restrict__ seg, const int* __restrict__ slots,
                 const int* __restrict__ positions, const bf16_t* __restrict__ kvPool,
@@ -129,9 +140,9 @@ extern "C" __global__ void __launch_bounds__(DEC_THREADS)
   int slot = slots[row];
   int first = window > 0 ? max(0, pos - window + 1) : 0;
   int span = pos - first + 1;
-  int chunk = (span + splits - 1) / splits;
+  int chunk = ((span + splits - 1) / splits + DEC_TILE - 1) / DEC_TILE * DEC_TILE;
   int start = first + split * chunk;
-  int end = min(start + chunk, pos + 1);
+  int end = min(start + chunk, pos + 1);  // start >= end: an empty split
   float scale = 1.0f / sqrtf((float)headDim);
 
   const float* q = qkv + (size_t)row * (heads * headDim + 2 * kvDim) + (size_t)kh * items;
@@ -146,24 +157,44 @@ extern "C" __global__ void __launch_bounds__(DEC_THREADS)
   __syncthreads();
 
   int rowChunks = headDim >> 3;
-  for (int t0 = start; t0 < end; t0 += DEC_TILE) {
-    for (int idx = tid; idx < DEC_TILE * rowChunks; idx += DEC_THREADS) {
+  int tileChunks = DEC_TILE * rowChunks;
+  uint4 kReg[DEC_LOADS];
+  uint4 vReg[DEC_LOADS];
+  // Issues the loads of the tile at t0 into kReg/vReg (zeros past `end`).
+  auto loadTile = [&](int t0) {
+#pragma unroll
+    for (int l = 0; l < DEC_LOADS; l++) {
+      int idx = tid + DEC_THREADS * l;
+      kReg[l] = make_uint4(0u, 0u, 0u, 0u);
+      vReg[l] = kReg[l];
       int t = idx / rowChunks;
-      int c = idx - t * rowChunks;
       int p = t0 + t;
-      uint4 kv = make_uint4(0u, 0u, 0u, 0u);
-      uint4 vv = kv;
-      if (p < end) {
+      if (idx < tileChunks && p < end) {
+        int c = idx - t * rowChunks;
         size_t off = kvOffset(pageTable, slot, p, pageTokens, tableStride, tableBase, ringPages,
                               pageStride, kvDim) +
                      (size_t)kh * headDim + c * 8;
-        kv = ldStream(reinterpret_cast<const uint4*>(kvPool + off));
-        vv = ldStream(reinterpret_cast<const uint4*>(kvPool + off + (size_t)pageTokens * kvDim));
+        kReg[l] = ldStream(reinterpret_cast<const uint4*>(kvPool + off));
+        vReg[l] =
+            ldStream(reinterpret_cast<const uint4*>(kvPool + off + (size_t)pageTokens * kvDim));
       }
-      *reinterpret_cast<uint4*>(ks + t * kStride + c * 8) = kv;
-      *reinterpret_cast<uint4*>(vs + t * headDim + c * 8) = vv;
+    }
+  };
+  if (start < end) loadTile(start);
+  for (int t0 = start; t0 < end; t0 += DEC_TILE) {
+#pragma unroll
+    for (int l = 0; l < DEC_LOADS; l++) {
+      int idx = tid + DEC_THREADS * l;
+      if (idx < tileChunks) {
+        int t = idx / rowChunks;
+        int c = idx - t * rowChunks;
+        *reinterpret_cast<uint4*>(ks + t * kStride + c * 8) = kReg[l];
+        *reinterpret_cast<uint4*>(vs + t * headDim + c * 8) = vReg[l];
+      }
     }
     __syncthreads();
+    // The next tile's loads stay in flight while this one is computed.
+    if (t0 + DEC_TILE < end) loadTile(t0 + DEC_TILE);
     for (int idx = tid; idx < group * DEC_TILE; idx += DEC_THREADS) {
       int g = idx / DEC_TILE;
       int t = idx - g * DEC_TILE;
@@ -228,46 +259,73 @@ extern "C" __global__ void __launch_bounds__(DEC_THREADS)
       int item = tid + DEC_THREADS * j;
       if (item < items) o[item] = acc[j] / lS[item / headDim];
     }
-  } else {
+    return;
+  }
+  float* data = partial + DEC_COUNTERS;
+  float* mlAll = data + (size_t)rows * heads * splits * headDim;
 #pragma unroll
-    for (int j = 0; j < DEC_ITEMS; j++) {
-      int item = tid + DEC_THREADS * j;
-      if (item < items) {
-        int g = item / headDim;
-        int d = item - g * headDim;
-        partial[((headBase + g) * splits + split) * headDim + d] = acc[j];
-      }
-    }
-    if (tid < group) {
-      float* ml = partial + (size_t)rows * heads * splits * headDim +
-                  ((headBase + tid) * splits + split) * 2;
-      ml[0] = mS[tid];
-      ml[1] = lS[tid];
+  for (int j = 0; j < DEC_ITEMS; j++) {
+    int item = tid + DEC_THREADS * j;
+    if (item < items) {
+      int g = item / headDim;
+      int d = item - g * headDim;
+      data[((headBase + g) * splits + split) * headDim + d] = acc[j];
     }
   }
-}
-
-// Combines the splits: out = sum_s O_s e^(m_s - M) / sum_s l_s e^(m_s - M), M = max_s m_s.
-// Empty splits carry m = -inf, l = 0. grid (rows, heads), block 128.
-extern "C" __global__ void attn_decode_combine(const float* __restrict__ partial,
-                                               float* __restrict__ out, int rows,
-                                               const int* __restrict__ seg, int heads,
-                                               int headDim, int splits) {
-  int count = seg ? min(seg[0], rows) : rows;
-  if ((int)blockIdx.x >= count) return;
-  int row = segRow(seg, blockIdx.x);
-  size_t head = (size_t)row * heads + blockIdx.y;
-  const float* ml = partial + (size_t)rows * heads * splits * headDim + head * splits * 2;
-  float m = -INFINITY;
-  for (int s = 0; s < splits; s++) m = fmaxf(m, ml[2 * s]);
-  float l = 0.f;
-  for (int s = 0; s < splits; s++) l += ml[2 * s + 1] * expf(ml[2 * s] - m);
-  float inv = 1.0f / l;
-  const float* o = partial + head * splits * headDim;
-  for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
-    float v = 0.f;
-    for (int s = 0; s < splits; s++) v += o[(size_t)s * headDim + d] * expf(ml[2 * s] - m);
-    out[head * headDim + d] = v * inv;
+  if (tid < group) {
+    float* ml = mlAll + ((headBase + tid) * splits + split) * 2;
+    ml[0] = mS[tid];
+    ml[1] = lS[tid];
+  }
+  // The last of the (row, kv head)'s split blocks to finish combines all of them (threadfence
+  // reduction) and resets the counter for the next launch.
+  __shared__ int isLast;
+  __threadfence();
+  __syncthreads();
+  if (tid == 0) {
+    int* counter = reinterpret_cast<int*>(partial) + (size_t)row * kvHeads + kh;
+    int done = atomicAdd(counter, 1);
+    isLast = done == splits - 1;
+    if (isLast) *counter = 0;
+  }
+  __syncthreads();
+  if (!isLast) return;
+  __threadfence();
+  // out = sum_s O_s e^(m_s - M) / sum_s l_s e^(m_s - M), M = max_s m_s; empty splits carry
+  // m = -inf, l = 0 (weight 0) and are skipped. Other blocks' data is read from L2 (ld.cg).
+  __shared__ float wS[DEC_MAX_SPLITS];
+  __shared__ float red[32];
+  for (int g = 0; g < group; g++) {
+    size_t head = headBase + g;
+    const float* ml = mlAll + head * splits * 2;
+    float m = -INFINITY;
+    for (int s = tid; s < splits; s += DEC_THREADS) m = fmaxf(m, __ldcg(ml + 2 * s));
+    m = warpMax(m);
+    if (lane == 0) red[warp] = m;
+    __syncthreads();
+    m = -INFINITY;
+#pragma unroll
+    for (int w = 0; w < DEC_THREADS / 32; w++) m = fmaxf(m, red[w]);
+    __syncthreads();
+    float l = 0.f;
+    for (int s = tid; s < splits; s += DEC_THREADS) {
+      float ms = __ldcg(ml + 2 * s);
+      float w = ms == -INFINITY ? 0.f : expf(ms - m);
+      wS[s] = w;
+      l += __ldcg(ml + 2 * s + 1) * w;
+    }
+    l = blockSum(l, red);  // ends with a barrier: wS is complete
+    float inv = 1.0f / l;
+    const float* o = data + head * splits * headDim;
+    for (int d = tid; d < headDim; d += DEC_THREADS) {
+      float v = 0.f;
+      for (int s = 0; s < splits; s++) {
+        float w = wS[s];
+        if (w != 0.f) v = fmaf(__ldcg(o + (size_t)s * headDim + d), w, v);
+      }
+      out[head * headDim + d] = v * inv;
+    }
+    __syncthreads();  // wS and red are reused by the next head
   }
 }
 

@@ -21,8 +21,10 @@ extern "C" __global__ void dense_embed(const bf16_t* __restrict__ table,
 }
 
 // ---------------------------------------------------------------------------------------------
-// rmsNorm: out = x / sqrt(mean(x^2) + eps) * weight, per row; out may alias x.
-// grid (rows), block 256. Each thread reads and writes only its own elements.
+// rmsNorm: out = x / sqrt(mean(x^2) + eps) * weight, per row.
+// grid (rows, parts), block 256: block (r, p) sums all of row r, then writes columns
+// [p * ceil(n / parts), (p + 1) * ceil(n / parts)) (several blocks per row when rows are few).
+// out may alias x only with parts == 1 (each thread then reads and writes only its own elements).
 extern "C" __global__ void dense_rms_norm(const float* x, const float* __restrict__ weight,
                                           float* out, int rows, int n, float eps) {
   __shared__ float scratch[32];
@@ -37,7 +39,12 @@ extern "C" __global__ void dense_rms_norm(const float* x, const float* __restric
   }
   sum = blockSum(sum, scratch);
   float scale = 1.0f / sqrtf(sum / (float)n + eps);
-  for (int i = threadIdx.x; i < n; i += blockDim.x) outr[i] = weight[i] * (xr[i] * scale);
+  int per = (n + gridDim.y - 1) / gridDim.y;
+  int begin = blockIdx.y * per;
+  int end = min(n, begin + per);
+  for (int i = begin + threadIdx.x; i < end; i += blockDim.x) {
+    outr[i] = weight[i] * (xr[i] * scale);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -47,14 +54,29 @@ extern "C" __global__ void dense_rms_norm(const float* x, const float* __restric
 // the same O outputs, each reading every ksplit-th 512-byte stretch of the rows (16 bytes per
 // lane, U * O loads in flight), so every weight is read once for all rows. The warps' partial
 // sums meet in shared memory, then bias and accumulate are applied.
+// M transforms x as it is loaded (fused decode-path prologues, rows <= 8):
+//   GEMV_PLAIN: x as is.
+//   GEMV_NORM:  x[r][i] * invRms(x[r]) * normWeight[i] (RMSNorm; warp r of each block first
+//               computes row r's 1 / sqrt(mean(x^2) + eps) from the L2-resident row).
+//   GEMV_SILU:  silu(x[r][i]) * x[r][in + i] (gate | up rows of 2 * in floats, xStride >= 2 in).
 // grid (ceil(out / ((8 / ksplit) * O))), block 256.
-template <int R, int O, int U>
+#define GEMV_PLAIN 0
+#define GEMV_NORM 1
+#define GEMV_SILU 2
+
+__device__ __forceinline__ float siluTimes(float g, float u) {
+  return __fdividef(g, 1.0f + __expf(-g)) * u;
+}
+
+template <int R, int O, int U, int M>
 __device__ __forceinline__ void gemv(const float* __restrict__ x, int xStride,
                                      const bf16_t* __restrict__ weight,
                                      const float* __restrict__ bias, float* y, int yStride,
                                      int rows, int in, int out, const int* __restrict__ seg,
-                                     int accumulate, int ksplit) {
+                                     int accumulate, int ksplit,
+                                     const float* __restrict__ normWeight, float eps) {
   __shared__ float partial[8][O * R];
+  __shared__ float invRms[R];
   int count = seg ? min(seg[0], rows) : rows;
   if (count <= 0) return;
   count = min(count, R);
@@ -69,6 +91,24 @@ __device__ __forceinline__ void gemv(const float* __restrict__ x, int xStride,
   for (int r = 0; r < R; r++) {
     xr[r] = x + (size_t)segRow(seg, r < count ? r : 0) * xStride;
   }
+  float inv[R];
+  if (M == GEMV_NORM) {
+    // Warp r: sum of squares of row r (rows past count repeat the first listed row).
+    if (warp < R) {
+      const float4* xp = reinterpret_cast<const float4*>(
+          x + (size_t)segRow(seg, warp < count ? warp : 0) * xStride);
+      float sum = 0.f;
+      for (int i = lane; i < (in >> 2); i += 32) {
+        float4 v = __ldg(xp + i);
+        sum += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
+      }
+      sum = warpSum(sum);
+      if (lane == 0) invRms[warp] = 1.0f / sqrtf(sum / (float)in + eps);
+    }
+    __syncthreads();
+#pragma unroll
+    for (int r = 0; r < R; r++) inv[r] = invRms[r];
+  }
   float acc[O][R];
 #pragma unroll
   for (int j = 0; j < O; j++)
@@ -76,11 +116,32 @@ __device__ __forceinline__ void gemv(const float* __restrict__ x, int xStride,
     for (int r = 0; r < R; r++) acc[j][r] = 0.f;
   // acc[j][r] += dot(8 bf16 weights of row o0 + j at chunk c, x[row r][8c .. 8c+8)).
   auto fma8 = [&](const uint4 (&w)[O], int c) {
+    float4 na, nb;
+    if (M == GEMV_NORM) {
+      const float4* np = reinterpret_cast<const float4*>(normWeight + (size_t)c * 8);
+      na = __ldg(np);
+      nb = __ldg(np + 1);
+    }
 #pragma unroll
     for (int r = 0; r < R; r++) {
       const float4* xp = reinterpret_cast<const float4*>(xr[r] + (size_t)c * 8);
       float4 a = __ldg(xp);
       float4 b = __ldg(xp + 1);
+      if (M == GEMV_NORM) {
+        float sr = inv[r];
+        a = make_float4(na.x * (a.x * sr), na.y * (a.y * sr), na.z * (a.z * sr),
+                        na.w * (a.w * sr));
+        b = make_float4(nb.x * (b.x * sr), nb.y * (b.y * sr), nb.z * (b.z * sr),
+                        nb.w * (b.w * sr));
+      } else if (M == GEMV_SILU) {
+        const float4* up = reinterpret_cast<const float4*>(xr[r] + in + (size_t)c * 8);
+        float4 ua = __ldg(up);
+        float4 ub = __ldg(up + 1);
+        a = make_float4(siluTimes(a.x, ua.x), siluTimes(a.y, ua.y), siluTimes(a.z, ua.z),
+                        siluTimes(a.w, ua.w));
+        b = make_float4(siluTimes(b.x, ub.x), siluTimes(b.y, ub.y), siluTimes(b.z, ub.z),
+                        siluTimes(b.w, ub.w));
+      }
 #pragma unroll
       for (int j = 0; j < O; j++) {
         float s = acc[j][r];
@@ -147,25 +208,45 @@ __device__ __forceinline__ void gemv(const float* __restrict__ x, int xStride,
   }
 }
 
-// DENSE_GEMV(rows, outputs per warp O, unroll U, min blocks per SM). O must match
+// DENSE_GEMV(rows, outputs per warp O, unroll U, min blocks per SM, the same for the SiLU
+// variant, whose gate and up loads need more registers). O must match
 // DenseKernels.gemvOutputsPerWarp. 16-byte weight loads in flight per thread: U * O = 4 or 8.
-#define DENSE_GEMV(R, O, U, B)                                                                 \
+// dense_gemv_rR: plain x; dense_gemv_norm_rR: RMSNorm on load (normWeight f32 [in], eps);
+// dense_gemv_silu_rR: silu(gate) * up on load (x rows gate | up, in = inter).
+#define DENSE_GEMV(R, O, U, B, BS)                                                             \
   extern "C" __global__ void __launch_bounds__(256, B)                                         \
       dense_gemv_r##R(const float* __restrict__ x, int xStride,                                \
                       const bf16_t* __restrict__ weight, const float* __restrict__ bias,       \
                       float* y, int yStride, int rows, int in, int out,                        \
                       const int* __restrict__ seg, int accumulate, int ksplit) {               \
-    gemv<R, O, U>(x, xStride, weight, bias, y, yStride, rows, in, out, seg, accumulate,        \
-                  ksplit);                                                                     \
+    gemv<R, O, U, GEMV_PLAIN>(x, xStride, weight, bias, y, yStride, rows, in, out, seg,        \
+                              accumulate, ksplit, nullptr, 0.f);                               \
+  }                                                                                            \
+  extern "C" __global__ void __launch_bounds__(256, B)                                         \
+      dense_gemv_norm_r##R(const float* __restrict__ x, int xStride,                           \
+                           const bf16_t* __restrict__ weight, const float* __restrict__ bias,  \
+                           float* y, int yStride, int rows, int in, int out,                   \
+                           const int* __restrict__ seg, int accumulate, int ksplit,            \
+                           const float* __restrict__ normWeight, float eps) {                  \
+    gemv<R, O, U, GEMV_NORM>(x, xStride, weight, bias, y, yStride, rows, in, out, seg,         \
+                             accumulate, ksplit, normWeight, eps);                             \
+  }                                                                                            \
+  extern "C" __global__ void __launch_bounds__(256, BS)                                        \
+      dense_gemv_silu_r##R(const float* __restrict__ x, int xStride,                           \
+                           const bf16_t* __restrict__ weight, const float* __restrict__ bias,  \
+                           float* y, int yStride, int rows, int in, int out,                   \
+                           const int* __restrict__ seg, int accumulate, int ksplit) {          \
+    gemv<R, O, U, GEMV_SILU>(x, xStride, weight, bias, y, yStride, rows, in, out, seg,         \
+                             accumulate, ksplit, nullptr, 0.f);                                \
   }
-DENSE_GEMV(1, 1, 4, 4)
-DENSE_GEMV(2, 2, 4, 2)
-DENSE_GEMV(3, 2, 4, 2)
-DENSE_GEMV(4, 2, 4, 2)
-DENSE_GEMV(5, 4, 1, 2)
-DENSE_GEMV(6, 4, 1, 2)
-DENSE_GEMV(7, 4, 2, 1)
-DENSE_GEMV(8, 4, 2, 1)
+DENSE_GEMV(1, 1, 4, 4, 3)
+DENSE_GEMV(2, 2, 4, 2, 2)
+DENSE_GEMV(3, 2, 4, 2, 2)
+DENSE_GEMV(4, 2, 4, 2, 2)
+DENSE_GEMV(5, 4, 1, 2, 2)
+DENSE_GEMV(6, 4, 1, 2, 2)
+DENSE_GEMV(7, 4, 2, 1, 1)
+DENSE_GEMV(8, 4, 2, 1, 1)
 
 // ---------------------------------------------------------------------------------------------
 // GEMM for rows > 8 on tensor cores: BM x BN output tile per block, each warp a WM x WN piece

@@ -24,9 +24,18 @@ public final class AttentionKernels {
   /** Largest {@code (heads / kvHeads) * headDim} of one decode block. */
   public static final int MAX_GROUP_WIDTH = 4096;
 
+  /** Largest split count of {@link #decode} (the combine's shared weights, attention.cu). */
+  public static final int MAX_SPLITS = 256;
+
+  /**
+   * Largest {@code rows * kvHeads} of a decode with {@code splits > 1}: the completion counters
+   * at the start of {@code partial} (attention.cu DEC_COUNTERS).
+   */
+  public static final int SPLIT_COUNTERS = 4096;
+
   /** Every kernel these launchers start, as named in {@code attention.cu}. */
   static final List<String> KERNELS =
-      List.of("attn_rope_store", "attn_decode", "attn_decode_combine", "attn_prefill");
+      List.of("attn_rope_store", "attn_decode", "attn_prefill");
 
   private static final int DECODE_TILE = 32;
   private static final int PREFILL_TILE = 64;
@@ -100,8 +109,10 @@ public final class AttentionKernels {
   /**
    * Decode attention of each row's q over its slot's keys {@code [first, position]} (first =
    * {@code max(0, position - window + 1)} when windowed, else 0), GQA, scale {@code 1/sqrt(hd)},
-   * each row's span cut into {@code splits} chunks. {@code partial} holds {@link #partialFloats}
-   * floats and may be null when {@code splits == 1}. Writes {@code out [rows][heads*hd]}.
+   * each row's span cut into at most {@code splits} chunks of whole 32-key tiles, combined by the
+   * last split block of each (row, kv head). {@code partial} holds {@link #partialFloats} floats
+   * (its counters zero) and may be null when {@code splits == 1}. Writes {@code out
+   * [rows][heads*hd]}.
    */
   public void decode(
       CUdeviceptr qkv,
@@ -118,6 +129,7 @@ public final class AttentionKernels {
     validate(shape);
     Check.nonNegative("rows", rows);
     Check.positive("splits", splits);
+    Check.atMost("splits", splits, "MAX_SPLITS", MAX_SPLITS);
     Check.aligned("qkv", qkv, 4);
     Check.aligned("out", out, 4);
     Check.notNull("slots", slots);
@@ -129,6 +141,8 @@ public final class AttentionKernels {
         "MAX_GROUP_WIDTH", MAX_GROUP_WIDTH);
     if (splits > 1) {
       Check.aligned("partial", partial, 4);
+      Check.atMost("rows * kvHeads (splits > 1)", (long) rows * shape.kvHeads(),
+          "SPLIT_COUNTERS", SPLIT_COUNTERS);
     }
     int shared = decodeSharedBytes(group, shape.headDim());
     Check.atMost("decode shared memory bytes", shared, "device opt-in limit", maxSharedBytes);
@@ -140,27 +154,31 @@ public final class AttentionKernels {
         qkv, out, rows, seg, slots, positions, kvPool, pageTable, shape.heads(), shape.kvHeads(),
         shape.headDim(), shape.window(), shape.pageTokens(), shape.tableStride(),
         shape.tableBase(), shape.ringPages(), shape.pageStride(), partial, splits);
-    if (splits > 1) {
-      ctx.launch(
-          "attn_decode_combine", rows, shape.heads(), 1, 128, 0,
-          partial, out, rows, seg, shape.heads(), shape.headDim(), splits);
-    }
-  }
-
-  /** Floats of the {@code partial} scratch that {@link #decode} needs. */
-  public static long partialFloats(int rows, int heads, int headDim, int splits) {
-    return (long) rows * heads * splits * (headDim + 2);
   }
 
   /**
-   * A static split count: enough (row, kv head, split) blocks for two per SM, but no split
-   * shorter than 256 keys of {@code maxContext}; between 1 and 64.
+   * Floats of the {@code partial} scratch that {@link #decode} needs: {@link #SPLIT_COUNTERS}
+   * int counters, which must be zero before the first launch (allocate it zeroed; every launch
+   * leaves them zero), then the splits' partial outputs.
+   */
+  public static long partialFloats(int rows, int heads, int headDim, int splits) {
+    return SPLIT_COUNTERS + (long) rows * heads * splits * (headDim + 2);
+  }
+
+  /**
+   * A static split count: enough (row, kv head, split) blocks for four per SM, but no more splits
+   * than {@code maxContext} has 32-key tiles; between 1 and {@link #MAX_SPLITS}. The kernel
+   * rounds each row's chunk up to whole 32-key tiles, so at short context only the splits that
+   * cover the span do work (the rest only mark themselves done; the combine skips them).
    */
   public static int splitsFor(int rows, int kvHeads, int multiprocessors, int maxContext) {
     long blocks = Math.max(1L, (long) rows * kvHeads);
-    long wanted = (2L * multiprocessors + blocks - 1) / blocks;
-    long byContext = Math.max(1, maxContext / 256);
-    return (int) Math.max(1, Math.min(64, Math.min(wanted, byContext)));
+    if (blocks > SPLIT_COUNTERS) {
+      return 1;
+    }
+    long wanted = (4L * multiprocessors + blocks - 1) / blocks;
+    long byContext = Math.max(1, (maxContext + DECODE_TILE - 1) / DECODE_TILE);
+    return (int) Math.max(1, Math.min(MAX_SPLITS, Math.min(wanted, byContext)));
   }
 
   /**

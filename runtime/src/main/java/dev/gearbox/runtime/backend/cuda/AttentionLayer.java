@@ -98,11 +98,10 @@ final class AttentionLayer extends DeviceMixer {
   }
 
   @Override
-  void decode(Workspace ws, int rows, CUdeviceptr seg) {
+  void decode(Workspace ws, Input input, int rows, CUdeviceptr seg) {
     CUdeviceptr qkv = ws.scratch[0];
     CUdeviceptr ctx = ws.scratch[1];
-    k.dense().linear(ws.xn, hidden, qkvWeight, qkvBias, qkv, qkvWidth, rows, hidden, qkvWidth,
-        seg, false);
+    project(input, qkvWeight, qkvBias, qkv, qkvWidth, rows, seg);
     k.attention().ropeStore(qkv, rows, seg, ws.slots(), ws.positions(), invFreq, qNorm, kNorm,
         (float) attention.normEps(), kvPool, pageTable, shape);
     k.attention().decode(qkv, ctx, rows, seg, ws.slots(), ws.positions(), kvPool, pageTable,

@@ -1,5 +1,7 @@
 package dev.gearbox.runtime.backend.cuda;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import jcuda.driver.CUdeviceptr;
 
@@ -18,30 +20,37 @@ public final class DenseKernels {
   /** Rows up to which {@link #linear} runs the bandwidth-bound GEMV (one pass over the weights). */
   public static final int GEMV_MAX_ROWS = 8;
 
+  /**
+   * GEMV kernel families ({@code dense_gemv_<variant>r<rows>}): plain x, RMSNorm on load, SiLU
+   * gating on load.
+   */
+  private static final List<String> GEMV_VARIANTS = List.of("", "norm_", "silu_");
+
   /** Every kernel these launchers start, as named in {@code dense.cu}. */
-  static final List<String> KERNELS =
-      List.of(
-          "dense_embed",
-          "dense_rms_norm",
-          "dense_gemv_r1",
-          "dense_gemv_r2",
-          "dense_gemv_r3",
-          "dense_gemv_r4",
-          "dense_gemv_r5",
-          "dense_gemv_r6",
-          "dense_gemv_r7",
-          "dense_gemv_r8",
-          "dense_gemm",
-          "dense_gemm_large",
-          "dense_gemm_init",
-          "dense_silu_mul",
-          "dense_add",
-          "dense_argmax",
-          "dense_sample",
-          "dense_fill_uniform_bf16",
-          "dense_fill_uniform_f32",
-          "dense_convert_f32_bf16",
-          "dense_read_probe");
+  static final List<String> KERNELS = kernels();
+
+  private static List<String> kernels() {
+    List<String> names = new ArrayList<>(List.of("dense_embed", "dense_rms_norm"));
+    for (String variant : GEMV_VARIANTS) {
+      for (int rows = 1; rows <= GEMV_MAX_ROWS; rows++) {
+        names.add(gemvKernel(variant, rows));
+      }
+    }
+    names.addAll(
+        List.of(
+            "dense_gemm",
+            "dense_gemm_large",
+            "dense_gemm_init",
+            "dense_silu_mul",
+            "dense_add",
+            "dense_argmax",
+            "dense_sample",
+            "dense_fill_uniform_bf16",
+            "dense_fill_uniform_f32",
+            "dense_convert_f32_bf16",
+            "dense_read_probe"));
+    return List.copyOf(names);
+  }
 
   private static final int GEMM_TILE = 64;
   private static final int GEMM_K = 32;
@@ -69,7 +78,11 @@ public final class DenseKernels {
     ctx.launch("dense_embed", rows, 1, 1, 256, 0, table, tokens, out, rows, hidden);
   }
 
-  /** Per row {@code out = x / sqrt(mean(x^2) + eps) * weight}; {@code out} may be {@code x}. */
+  /**
+   * Per row {@code out = x / sqrt(mean(x^2) + eps) * weight}; {@code out} may be {@code x} (then
+   * one block per row), else it must not overlap {@code x} (few rows then spread each row's
+   * columns over several blocks).
+   */
   public void rmsNorm(
       CUdeviceptr x, CUdeviceptr weight, CUdeviceptr out, int rows, int n, float eps) {
     Check.nonNegative("rows", rows);
@@ -80,7 +93,22 @@ public final class DenseKernels {
     if (rows == 0) {
       return;
     }
-    ctx.launch("dense_rms_norm", rows, 1, 1, 256, 0, x, weight, out, rows, n, eps);
+    boolean inPlace = Address.of(x) == Address.of(out);
+    int parts = inPlace ? 1 : rmsNormParts(rows, n, multiprocessors);
+    ctx.launch("dense_rms_norm", rows, parts, 1, 256, 0, x, weight, out, rows, n, eps);
+  }
+
+  /**
+   * Blocks per row of an out-of-place RMSNorm: rows under 16 get up to two blocks per SM in all,
+   * each writing at least 256 columns (one per thread).
+   */
+  public static int rmsNormParts(int rows, int n, int multiprocessors) {
+    if (rows >= 16) {
+      return 1;
+    }
+    long byColumns = Math.max(1, n / 256);
+    long bySms = Math.max(1, 2L * multiprocessors / rows);
+    return (int) Math.min(byColumns, bySms);
   }
 
   /**
@@ -108,13 +136,7 @@ public final class DenseKernels {
     }
     int acc = accumulate ? 1 : 0;
     if (rows <= GEMV_MAX_ROWS) {
-      int perWarp = gemvOutputsPerWarp(rows);
-      int ksplit = gemvSplit((out + perWarp - 1) / perWarp, in, multiprocessors);
-      int perBlock = GEMV_WARPS / ksplit * perWarp;
-      int grid = (out + perBlock - 1) / perBlock;
-      ctx.launch(
-          gemvKernel(rows), grid, 1, 1, 32 * GEMV_WARPS, 0,
-          x, xStride, weight, bias, y, yStride, rows, in, out, seg, acc, ksplit);
+      gemv("", x, xStride, weight, bias, y, yStride, rows, in, out, seg, acc);
     } else {
       if (useLargeGemm(rows, out, multiprocessors)) {
         int gridX = (out + GEMM_LARGE_TILE - 1) / GEMM_LARGE_TILE;
@@ -137,6 +159,89 @@ public final class DenseKernels {
     }
   }
 
+  /**
+   * {@link #linear} of the RMS-normed rows: {@code y[r] (= or +=) W (x[r] / sqrt(mean(x[r]^2) +
+   * eps) * normWeight) (+ bias)}, the norm applied as x is loaded ({@code x} itself is not
+   * changed). Only for up to {@link #GEMV_MAX_ROWS} rows (decode); more rows take {@link
+   * #rmsNorm} then {@link #linear}. {@code normWeight} f32 {@code [in]}, 16-byte aligned.
+   */
+  public void linearNorm(
+      CUdeviceptr x,
+      int xStride,
+      CUdeviceptr normWeight,
+      float eps,
+      CUdeviceptr weight,
+      CUdeviceptr bias,
+      CUdeviceptr y,
+      int yStride,
+      int rows,
+      int in,
+      int out,
+      CUdeviceptr seg,
+      boolean accumulate) {
+    checkLinear(x, xStride, weight, bias, y, yStride, rows, in, out);
+    Check.atMost("rows", rows, "GEMV_MAX_ROWS", GEMV_MAX_ROWS);
+    Check.aligned("normWeight", normWeight, 16);
+    if (rows == 0) {
+      return;
+    }
+    gemv("norm_", x, xStride, weight, bias, y, yStride, rows, in, out, seg, accumulate ? 1 : 0,
+        normWeight, eps);
+  }
+
+  /**
+   * {@link #linear} of the SiLU-gated rows: {@code y[r] (= or +=) W (silu(gateUp[r][0..inter)) *
+   * gateUp[r][inter..2 inter)) (+ bias)}, the gating applied as x is loaded (what {@link
+   * #siluMul} then {@link #linear} compute, without the intermediate buffer). Only for up to
+   * {@link #GEMV_MAX_ROWS} rows; {@code xStride >= 2 * inter}, {@code inter % 8 == 0}.
+   */
+  public void linearSiluMul(
+      CUdeviceptr gateUp,
+      int xStride,
+      CUdeviceptr weight,
+      CUdeviceptr bias,
+      CUdeviceptr y,
+      int yStride,
+      int rows,
+      int inter,
+      int out,
+      CUdeviceptr seg,
+      boolean accumulate) {
+    checkLinear(gateUp, xStride, weight, bias, y, yStride, rows, inter, out);
+    Check.atLeast("xStride", xStride, "2 * inter", 2L * inter);
+    Check.atMost("rows", rows, "GEMV_MAX_ROWS", GEMV_MAX_ROWS);
+    if (rows == 0) {
+      return;
+    }
+    gemv("silu_", gateUp, xStride, weight, bias, y, yStride, rows, inter, out, seg,
+        accumulate ? 1 : 0);
+  }
+
+  /** Launches GEMV family {@code variant} (rows 1..8); {@code extra} follow the common args. */
+  private void gemv(
+      String variant,
+      CUdeviceptr x,
+      int xStride,
+      CUdeviceptr weight,
+      CUdeviceptr bias,
+      CUdeviceptr y,
+      int yStride,
+      int rows,
+      int in,
+      int out,
+      CUdeviceptr seg,
+      int acc,
+      Object... extra) {
+    int perWarp = gemvOutputsPerWarp(rows);
+    int ksplit = gemvSplit((out + perWarp - 1) / perWarp, in, multiprocessors);
+    int perBlock = GEMV_WARPS / ksplit * perWarp;
+    int grid = (out + perBlock - 1) / perBlock;
+    Object[] common = {x, xStride, weight, bias, y, yStride, rows, in, out, seg, acc, ksplit};
+    Object[] args = Arrays.copyOf(common, common.length + extra.length);
+    System.arraycopy(extra, 0, args, common.length, extra.length);
+    ctx.launch(gemvKernel(variant, rows), grid, 1, 1, 32 * GEMV_WARPS, 0, args);
+  }
+
   /** 128x128 tiles when there are enough of them to give every SM one; else 64x64 tiles. */
   static boolean useLargeGemm(int rows, int out, int multiprocessors) {
     long tiles =
@@ -157,7 +262,12 @@ public final class DenseKernels {
 
   /** The GEMV kernel for {@code rows} (1..8) rows. */
   static String gemvKernel(int rows) {
-    return "dense_gemv_r" + rows;
+    return gemvKernel("", rows);
+  }
+
+  /** The GEMV kernel of family {@code variant} ("", "norm_", ...) for {@code rows} rows. */
+  static String gemvKernel(String variant, int rows) {
+    return "dense_gemv_" + variant + "r" + rows;
   }
 
   /** The host-side checks of {@link #linear}. */

@@ -9,13 +9,26 @@ import jcuda.driver.CUdeviceptr;
 /**
  * One mixer of one layer on the GPU: owns its weights (and, for recurrent mixers, the state of
  * every slot) and issues the projection and kernel launches for a set of rows. Reads the normed
- * input from {@link Workspace#xn} and adds its output projection into the residual {@link
- * Workspace#h} (rows of its segment only).
+ * input (prefill: {@link Workspace#xn}; decode: an {@link Input}, possibly the residual normed on
+ * load) and adds its output projection into the residual {@link Workspace#h} (rows of its
+ * segment only, after every read of the input).
  */
 abstract class DeviceMixer {
   /** The launchers every mixer uses. */
   record Kernels(
       CudaContext ctx, DenseKernels dense, AttentionKernels attention, RecurrentKernels recurrent) {}
+
+  /**
+   * A mixer's input rows: {@code x} as is ({@code norm == null}: already normed, {@link
+   * Workspace#xn}), or {@code x} (the residual) RMS-normed with {@code norm} and {@code eps} as
+   * the first projections load it (decode with up to {@link DenseKernels#GEMV_MAX_ROWS} rows).
+   */
+  record Input(CUdeviceptr x, CUdeviceptr norm, float eps) {
+    /** Rows already normed. */
+    static Input normed(CUdeviceptr x) {
+      return new Input(x, null, 0f);
+    }
+  }
 
   final MixerConfig config;
   final int hidden;
@@ -40,8 +53,22 @@ abstract class DeviceMixer {
   /** Floats per row this mixer needs in each scratch buffer, in buffer order. */
   abstract long[] scratchWidths();
 
-  /** Decode: the rows listed in {@code seg} (device), each its own slot and position. */
-  abstract void decode(Workspace ws, int rows, CUdeviceptr seg);
+  /**
+   * Decode: the rows listed in {@code seg} (device), each its own slot and position, reading
+   * {@code input} (hidden wide).
+   */
+  abstract void decode(Workspace ws, Input input, int rows, CUdeviceptr seg);
+
+  /** {@code y = W norm(input) (+ bias)} for the rows of {@code seg}; y rows {@code out} wide. */
+  final void project(Input input, CUdeviceptr weight, CUdeviceptr bias, CUdeviceptr y, int out,
+      int rows, CUdeviceptr seg) {
+    if (input.norm() == null) {
+      k.dense().linear(input.x(), hidden, weight, bias, y, out, rows, hidden, out, seg, false);
+    } else {
+      k.dense().linearNorm(input.x(), hidden, input.norm(), input.eps(), weight, bias, y, out,
+          rows, hidden, out, seg, false);
+    }
+  }
 
   /** Prefill: rows 0..rows-1 are consecutive positions from {@code firstPosition} of {@code slot}. */
   abstract void prefill(Workspace ws, int rows, int slot, int firstPosition);

@@ -1,5 +1,6 @@
 package dev.gearbox.runtime.backend.cuda;
 
+import dev.gearbox.runtime.backend.cuda.DeviceMixer.Input;
 import dev.gearbox.runtime.backend.cuda.DeviceMixer.Kernels;
 import dev.gearbox.runtime.backend.cuda.DeviceWeights.Part;
 import dev.gearbox.runtime.model.LayerConfig;
@@ -28,6 +29,8 @@ final class Forward {
     final CUdeviceptr gateUp;
     final CUdeviceptr down;
     final int inter;
+    /** The residual normed with {@link #inputNorm} on load (set by {@link Forward#bind}). */
+    Input fusedInput;
 
     Layer(List<String> mixerNames, DeviceMixer[] mixers, int pairBase, CUdeviceptr inputNorm,
         CUdeviceptr postNorm, float eps, CUdeviceptr gateUp, CUdeviceptr down, int inter) {
@@ -140,6 +143,9 @@ final class Forward {
 
   void bind(Workspace workspace) {
     this.ws = workspace;
+    for (Layer layer : layers) {
+      layer.fusedInput = new Input(workspace.h, layer.inputNorm, layer.eps);
+    }
   }
 
   DeviceMixer mixer(int pair) {
@@ -158,19 +164,32 @@ final class Forward {
    */
   void decodeStep(int rows, BitSet used, boolean sample) {
     DenseKernels d = k.dense();
+    // Up to GEMV_MAX_ROWS rows every norm is fused into the GEMV that reads it (the residual h
+    // stays un-normed); more rows run the GEMM, after a separate RMSNorm into xn.
+    boolean fused = rows <= DenseKernels.GEMV_MAX_ROWS;
+    Input normed = Input.normed(ws.xn);
     d.embed(embedding, ws.tokens(), ws.h, rows, hidden);
     for (Layer layer : layers) {
-      d.rmsNorm(ws.h, layer.inputNorm, ws.xn, rows, hidden, layer.eps);
+      Input input = fused ? layer.fusedInput : normed;
+      if (!fused) {
+        d.rmsNorm(ws.h, layer.inputNorm, ws.xn, rows, hidden, layer.eps);
+      }
       for (int m = 0; m < layer.mixers.length; m++) {
         int pair = layer.pairBase + m;
         if (used.get(pair)) {
-          layer.mixers[m].decode(ws, rows, ws.segment(pair));
+          layer.mixers[m].decode(ws, input, rows, ws.segment(pair));
         }
       }
-      mlp(layer, rows);
+      mlp(layer, rows, fused);
     }
-    d.rmsNorm(ws.h, finalNorm, ws.h, rows, hidden, (float) config.finalNormEps());
-    d.linear(ws.h, hidden, lmHead, null, ws.logits, vocab, rows, hidden, vocab, null, false);
+    float eps = (float) config.finalNormEps();
+    if (fused) {
+      d.linearNorm(ws.h, hidden, finalNorm, eps, lmHead, null, ws.logits, vocab, rows, hidden,
+          vocab, null, false);
+    } else {
+      d.rmsNorm(ws.h, finalNorm, ws.xn, rows, hidden, eps);
+      d.linear(ws.xn, hidden, lmHead, null, ws.logits, vocab, rows, hidden, vocab, null, false);
+    }
     if (sample) {
       d.sample(ws.logits, rows, vocab, ws.temperatures(), ws.seeds(), ws.counters(),
           ws.outTokens);
@@ -180,7 +199,7 @@ final class Forward {
   /**
    * One prefill chunk of {@code rows} consecutive tokens of one sequence (inputs already sent):
    * each layer's mixer {@code mixerIndex[l]} over all rows. Leaves the final-normed hidden states
-   * in {@link Workspace#h}; {@link #head} turns rows of it into logits.
+   * in {@link Workspace#xn}; {@link #head} turns rows of it into logits.
    */
   void prefillChunk(int rows, int[] mixerIndex, int slot, int firstPosition) {
     DenseKernels d = k.dense();
@@ -189,26 +208,37 @@ final class Forward {
       Layer layer = layers[l];
       d.rmsNorm(ws.h, layer.inputNorm, ws.xn, rows, hidden, layer.eps);
       layer.mixers[mixerIndex[l]].prefill(ws, rows, slot, firstPosition);
-      mlp(layer, rows);
+      mlp(layer, rows, false);
     }
-    d.rmsNorm(ws.h, finalNorm, ws.h, rows, hidden, (float) config.finalNormEps());
+    d.rmsNorm(ws.h, finalNorm, ws.xn, rows, hidden, (float) config.finalNormEps());
   }
 
-  /** Logits of {@code rows} rows of {@link Workspace#h} from {@code firstRow} into logits rows 0... */
+  /** Logits of {@code rows} rows of {@link Workspace#xn} from {@code firstRow}, into logits. */
   void head(int firstRow, int rows) {
-    k.dense().linear(Workspace.row(ws.h, firstRow, hidden), hidden, lmHead, null, ws.logits,
+    k.dense().linear(Workspace.row(ws.xn, firstRow, hidden), hidden, lmHead, null, ws.logits,
         vocab, rows, hidden, vocab, null, false);
   }
 
-  /** Post-mixer norm and gated SiLU MLP, the down projection added into the residual. */
-  private void mlp(Layer layer, int rows) {
+  /**
+   * Post-mixer norm and gated SiLU MLP, the down projection added into the residual; {@code
+   * fused} (rows <= GEMV_MAX_ROWS): the norm applied as gate|up loads h and the SiLU gating as
+   * the down projection loads gate|up (two launches).
+   */
+  private void mlp(Layer layer, int rows, boolean fused) {
     DenseKernels d = k.dense();
     int inter = layer.inter;
-    d.rmsNorm(ws.h, layer.postNorm, ws.xn, rows, hidden, layer.eps);
-    d.linear(ws.xn, hidden, layer.gateUp, null, ws.scratch[0], 2 * inter, rows, hidden,
-        2 * inter, null, false);
-    d.siluMul(ws.scratch[0], ws.scratch[1], rows, inter);
-    d.linear(ws.scratch[1], inter, layer.down, null, ws.h, hidden, rows, inter, hidden, null,
-        true);
+    if (fused) {
+      d.linearNorm(ws.h, hidden, layer.postNorm, layer.eps, layer.gateUp, null, ws.scratch[0],
+          2 * inter, rows, hidden, 2 * inter, null, false);
+      d.linearSiluMul(ws.scratch[0], 2 * inter, layer.down, null, ws.h, hidden, rows, inter,
+          hidden, null, true);
+    } else {
+      d.rmsNorm(ws.h, layer.postNorm, ws.xn, rows, hidden, layer.eps);
+      d.linear(ws.xn, hidden, layer.gateUp, null, ws.scratch[0], 2 * inter, rows, hidden,
+          2 * inter, null, false);
+      d.siluMul(ws.scratch[0], ws.scratch[1], rows, inter);
+      d.linear(ws.scratch[1], inter, layer.down, null, ws.h, hidden, rows, inter, hidden, null,
+          true);
+    }
   }
 }

@@ -67,23 +67,21 @@ final class GdnLayer extends DeviceMixer {
   }
 
   @Override
-  void decode(Workspace ws, int rows, CUdeviceptr seg) {
-    run(ws, rows, seg, false);
+  void decode(Workspace ws, Input input, int rows, CUdeviceptr seg) {
+    run(ws, input, rows, seg, false);
   }
 
   @Override
   void prefill(Workspace ws, int rows, int slot, int firstPosition) {
-    run(ws, rows, null, true);
+    run(ws, Input.normed(ws.xn), rows, null, true);
   }
 
-  private void run(Workspace ws, int rows, CUdeviceptr seg, boolean sequential) {
+  private void run(Workspace ws, Input input, int rows, CUdeviceptr seg, boolean sequential) {
     CUdeviceptr qkvz = ws.scratch[0];
     CUdeviceptr ba = ws.scratch[1];
     CUdeviceptr core = ws.scratch[2];
-    k.dense().linear(ws.xn, hidden, qkvzWeight, null, qkvz, qkvzWidth, rows, hidden, qkvzWidth,
-        seg, false);
-    k.dense().linear(ws.xn, hidden, baWeight, null, ba, baWidth, rows, hidden, baWidth, seg,
-        false);
+    project(input, qkvzWeight, null, qkvz, qkvzWidth, rows, seg);
+    project(input, baWeight, null, ba, baWidth, rows, seg);
     k.recurrent().gdn(qkvz, ba, core, rows, seg, ws.slots(), sequential, convWeight, dtBias, aLog,
         normWeight, recurrent, conv, shape);
     k.dense().linear(core, valueDim, outWeight, null, ws.h, hidden, rows, valueDim, hidden, seg,

@@ -74,26 +74,26 @@ final class KdaLayer extends DeviceMixer {
   }
 
   @Override
-  void decode(Workspace ws, int rows, CUdeviceptr seg) {
-    run(ws, rows, seg, false);
+  void decode(Workspace ws, Input input, int rows, CUdeviceptr seg) {
+    run(ws, input, rows, seg, false);
   }
 
   @Override
   void prefill(Workspace ws, int rows, int slot, int firstPosition) {
-    run(ws, rows, null, true);
+    run(ws, Input.normed(ws.xn), rows, null, true);
   }
 
-  private void run(Workspace ws, int rows, CUdeviceptr seg, boolean sequential) {
+  private void run(Workspace ws, Input input, int rows, CUdeviceptr seg, boolean sequential) {
     CUdeviceptr[] s = ws.scratch;
     DenseKernels d = k.dense();
-    d.linear(ws.xn, hidden, qWeight, null, s[0], proj, rows, hidden, proj, seg, false);
-    d.linear(ws.xn, hidden, kWeight, null, s[1], proj, rows, hidden, proj, seg, false);
-    d.linear(ws.xn, hidden, vWeight, null, s[2], proj, rows, hidden, proj, seg, false);
-    d.linear(ws.xn, hidden, lowWeight, null, s[3], 2 * hd, rows, hidden, 2 * hd, seg, false);
+    project(input, qWeight, null, s[0], proj, rows, seg);
+    project(input, kWeight, null, s[1], proj, rows, seg);
+    project(input, vWeight, null, s[2], proj, rows, seg);
+    project(input, lowWeight, null, s[3], 2 * hd, rows, seg);
     d.linear(s[3], 2 * hd, fbWeight, null, s[4], proj, rows, hd, proj, seg, false);
     d.linear(s[3].withByteOffset(4L * hd), 2 * hd, gbWeight, null, s[5], proj, rows, hd, proj,
         seg, false);
-    d.linear(ws.xn, hidden, betaWeight, null, s[6], heads, rows, hidden, heads, seg, false);
+    project(input, betaWeight, null, s[6], heads, rows, seg);
     k.recurrent().kda(s[0], s[1], s[2], s[4], s[5], s[6], s[7], rows, seg, ws.slots(),
         sequential, qConv, kConv, vConv, aLog, dtBias, normWeight, recurrent, conv, shape);
     d.linear(s[7], proj, oWeight, null, ws.h, hidden, rows, proj, hidden, seg, true);

@@ -91,20 +91,20 @@ final class MambaLayer extends DeviceMixer {
   }
 
   @Override
-  void decode(Workspace ws, int rows, CUdeviceptr seg) {
-    run(ws, rows, seg, false);
+  void decode(Workspace ws, Input input, int rows, CUdeviceptr seg) {
+    run(ws, input, rows, seg, false);
   }
 
   @Override
   void prefill(Workspace ws, int rows, int slot, int firstPosition) {
-    run(ws, rows, null, true);
+    run(ws, Input.normed(ws.xn), rows, null, true);
   }
 
-  private void run(Workspace ws, int rows, CUdeviceptr seg, boolean sequential) {
+  private void run(Workspace ws, Input input, int rows, CUdeviceptr seg, boolean sequential) {
     CUdeviceptr[] s = ws.scratch;
     DenseKernels dense = k.dense();
-    dense.linear(ws.xn, hidden, inWeight, inBias, s[0], width, rows, hidden, width, seg, false);
-    dense.linear(ws.xn, hidden, dtInWeight, dtInBias, s[1], rank, rows, hidden, rank, seg, false);
+    project(input, inWeight, inBias, s[0], width, rows, seg);
+    project(input, dtInWeight, dtInBias, s[1], rank, rows, seg);
     dense.linear(s[1], rank, dtWeight, dtProjBias, s[2], dInner, rows, rank, dInner, seg, false);
     k.recurrent().mamba(s[0], s[2], s[3], rows, seg, ws.slots(), sequential, convWeight, convBias,
         aNeg, d, dtBias, recurrent, conv, shape);

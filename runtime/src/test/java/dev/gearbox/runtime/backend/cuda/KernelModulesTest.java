@@ -103,6 +103,15 @@ class KernelModulesTest {
   }
 
   @Test
+  void rmsNormSpreadsFewRowsOverBlocks() {
+    assertEquals(20, DenseKernels.rmsNormParts(1, 5120, 132));
+    assertEquals(3, DenseKernels.rmsNormParts(3, 1000, 132), "at least 256 columns per block");
+    assertEquals(17, DenseKernels.rmsNormParts(15, 8192, 132), "two blocks per SM in all");
+    assertEquals(1, DenseKernels.rmsNormParts(16, 8192, 132));
+    assertEquals(1, DenseKernels.rmsNormParts(1, 100, 132));
+  }
+
+  @Test
   void gemmSplitsKOnlyForSmallGrids() {
     assertEquals(16, DenseKernels.gemmSplit(16, 4096, 132), "16 rows x 1024 outputs");
     assertEquals(1, DenseKernels.gemmSplit(2, 264, 132), "K too short to split");
@@ -138,10 +147,14 @@ class KernelModulesTest {
 
   @Test
   void decodeScratchAndSplits() {
-    assertEquals(3L * 8 * 4 * 130, AttentionKernels.partialFloats(3, 8, 128, 4));
-    assertEquals(1, AttentionKernels.splitsFor(64, 8, 132, 100_000), "enough blocks already");
-    assertEquals(33, AttentionKernels.splitsFor(1, 8, 132, 100_000));
-    assertEquals(4, AttentionKernels.splitsFor(1, 8, 132, 1024), "no split under 256 keys");
+    assertEquals(AttentionKernels.SPLIT_COUNTERS + 3L * 8 * 4 * 130,
+        AttentionKernels.partialFloats(3, 8, 128, 4));
+    assertEquals(1, AttentionKernels.splitsFor(1, 8192, 132, 100_000), "past the counters");
+    assertEquals(1, AttentionKernels.splitsFor(128, 8, 132, 100_000), "enough blocks already");
+    assertEquals(2, AttentionKernels.splitsFor(64, 8, 132, 100_000), "512 blocks < 4 per SM");
+    assertEquals(66, AttentionKernels.splitsFor(1, 8, 132, 100_000));
+    assertEquals(32, AttentionKernels.splitsFor(1, 8, 132, 1024), "no split under 32 keys");
+    assertEquals(AttentionKernels.MAX_SPLITS, AttentionKernels.splitsFor(1, 1, 132, 1 << 20));
     assertEquals(1, AttentionKernels.splitsFor(1, 8, 132, 10));
   }
 

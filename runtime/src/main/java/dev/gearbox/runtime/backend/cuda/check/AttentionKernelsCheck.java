@@ -4,6 +4,8 @@ import static dev.gearbox.runtime.backend.cuda.check.DenseKernelsCheck.bf16;
 import static dev.gearbox.runtime.backend.cuda.check.DenseKernelsCheck.downloadShorts;
 import static dev.gearbox.runtime.backend.cuda.check.DenseKernelsCheck.f32;
 import static dev.gearbox.runtime.backend.cuda.check.DenseKernelsCheck.roundBf16;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 
 import dev.gearbox.runtime.backend.cuda.AttentionKernels;
 import dev.gearbox.runtime.backend.cuda.AttentionKernels.AttentionShape;
@@ -13,6 +15,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
+import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 
 /**
@@ -64,6 +67,16 @@ public final class AttentionKernelsCheck {
     decode(windowed, windowPositions, 1, true);
     decode(wide, new int[] {500, 17}, 5, false);
     decode(gqa, fullPositions, AttentionKernels.splitsFor(4, 2, ctx.multiprocessors(), 512), false);
+    // Many splits: chunks rounded up to whole tiles leave trailing splits empty (skipped by the
+    // combine); long spans walk many double-buffered tiles per block.
+    decode(gqa, fullPositions, 64, false);
+    decode(gqa, new int[] {4000, 1, 33, 700}, AttentionKernels.MAX_SPLITS, false);
+    decode(gqa, new int[] {4000, 1, 33, 700}, 37, true);
+    decode(windowed, windowPositions, 37, false);
+    decode(wide, new int[] {2500, 17},
+        AttentionKernels.splitsFor(2, 1, ctx.multiprocessors(), 131072), false);
+    decode(shape(32, 8, 128, 0, 16, 0), new int[] {1999},
+        AttentionKernels.splitsFor(1, 8, ctx.multiprocessors(), 131072), false);
     prefill(gqa, 100, 20);
     prefill(gqa, 64, 0);
     prefill(shape(4, 4, 64, 40, 16, 9), 100, 20);
@@ -339,9 +352,30 @@ public final class AttentionKernelsCheck {
     CUdeviceptr dPool = model.uploadPool();
     CUdeviceptr dTable = upload(model.pageTable);
     CUdeviceptr partial =
-        splits > 1 ? ctx.alloc(4 * AttentionKernels.partialFloats(rows, heads, hd, splits)) : null;
+        splits > 1
+            ? ctx.allocZeroed(4 * AttentionKernels.partialFloats(rows, heads, hd, splits))
+            : null;
     attention.decode(dQkv, dOut, rows, dSeg, dSlots, dPositions, dPool, dTable, shape, partial,
         splits);
+    if (partial != null) {
+      // The last block of each (row, kv head) must leave its completion counter at zero: a second
+      // launch over the same scratch gives the same result.
+      float[] first = DenseKernelsCheck.download(ctx, dOut, ref.length);
+      cuMemcpyHtoD(dOut, Pointer.to(poison), 4L * poison.length);
+      attention.decode(dQkv, dOut, rows, dSeg, dSlots, dPositions, dPool, dTable, shape,
+          partial, splits);
+      float[] second = DenseKernelsCheck.download(ctx, dOut, ref.length);
+      int[] counters = new int[AttentionKernels.SPLIT_COUNTERS];
+      cuMemcpyDtoH(Pointer.to(counters), partial, 4L * counters.length);
+      boolean same = Arrays.equals(first, second);
+      boolean zero = Arrays.stream(counters).allMatch(c -> c == 0);
+      String what = "decode relaunch splits=" + splits + " " + describe(shape);
+      System.out.println((same && zero ? "PASS " : "FAIL ") + what + " sameOutput=" + same
+          + " countersZero=" + zero);
+      if (!(same && zero)) {
+        failures[0]++;
+      }
+    }
     String name = "decode " + describe(shape) + " positions=" + Arrays.toString(positions)
         + " splits=" + splits + (segmented ? " seg" : "");
     DenseKernelsCheck.report(name, DenseKernelsCheck.download(ctx, dOut, ref.length), ref, 1e-4,

@@ -66,6 +66,14 @@ public final class DenseKernelsCheck {
     linear(384, 136, 5632, false, false, false);
     linear(384, 136, 5632, true, true, true);
     linearEmptySegment();
+    for (int rows : new int[] {1, 2, 3, 5, 7, 8}) {
+      linearFused(NORM, rows, 264, 75, false, false, false);
+      linearFused(NORM, rows, 4096, 1024, true, true, true);
+      linearFused(NORM, rows, 512, 5000, false, false, true);
+      linearFused(SILU, rows, 264, 75, true, false, false);
+      linearFused(SILU, rows, 4096, 1024, false, true, true);
+      linearFused(SILU, rows, 1376, 512, false, true, false);
+    }
     siluMul();
     add();
     argmax();
@@ -227,8 +235,14 @@ public final class DenseKernelsCheck {
   }
 
   private void rmsNorm() {
-    int rows = 3;
-    int n = 1000;
+    // 3 x 1000: 3 blocks per row; 1 x 5120: 20 blocks; 20 rows: one block per row.
+    rmsNorm(3, 1000);
+    rmsNorm(1, 5120);
+    rmsNorm(9, 4104);
+    rmsNorm(20, 1000);
+  }
+
+  private void rmsNorm(int rows, int n) {
     float[] x = uniform(rows * n, 3f);
     float[] w = uniform(n, 1f);
     double[] ref = new double[rows * n];
@@ -246,9 +260,11 @@ public final class DenseKernelsCheck {
     CUdeviceptr dw = upload(ctx, w);
     CUdeviceptr out = upload(ctx, nan(rows * n));
     dense.rmsNorm(dx, dw, out, rows, n, 1e-6f);
-    report("rmsNorm rows=3 n=1000", download(ctx, out, rows * n), ref, 1e-4);
+    String shape = " rows=" + rows + " n=" + n;
+    report("rmsNorm" + shape + " blocksPerRow=" + DenseKernels.rmsNormParts(rows, n,
+        ctx.multiprocessors()), download(ctx, out, rows * n), ref, 1e-4);
     dense.rmsNorm(dx, dw, dx, rows, n, 1e-6f);
-    report("rmsNorm in-place rows=3 n=1000", download(ctx, dx, rows * n), ref, 1e-4);
+    report("rmsNorm in-place" + shape, download(ctx, dx, rows * n), ref, 1e-4);
     freeAll(ctx, dx, dw, out);
   }
 
@@ -315,6 +331,87 @@ public final class DenseKernelsCheck {
     freeAll(ctx, dx, dw, db, dy, ds);
   }
 
+  private static final int NORM = 1;
+  private static final int SILU = 2;
+
+  /**
+   * A fused-prologue GEMV ({@code mode} NORM: {@link DenseKernels#linearNorm}; SILU: {@link
+   * DenseKernels#linearSiluMul}, x rows gate | up) against plain Java: the reference forms each
+   * row's input in double, then multiplies by the bf16-rounded weights. x must come back
+   * unchanged (the residual stays un-normed).
+   */
+  private void linearFused(
+      int mode, int rows, int in, int out, boolean withBias, boolean accumulate,
+      boolean segmented) {
+    int xStride = (mode == SILU ? 2 * in : in) + 4;
+    int yStride = ((out + 3) / 4) * 4 + 4;
+    float[] x = uniform(rows * xStride, 3f);
+    float[] nw = uniform(in, 1f);
+    float eps = 1e-5f;
+    float[] w = uniform(out * in, 1f / (float) Math.sqrt(in));
+    float[] bias = withBias ? uniform(out, 0.5f) : null;
+    float[] y0 = accumulate ? uniform(rows * yStride, 1f) : nan(rows * yStride);
+    int[] seg = segmented ? segmentOf(rows) : null;
+    boolean[] selected = new boolean[rows];
+    for (int i = 0; i < (seg == null ? rows : seg[0]); i++) {
+      selected[seg == null ? i : seg[1 + i]] = true;
+    }
+    double[] ref = new double[rows * yStride];
+    double[] xIn = new double[in];
+    for (int r = 0; r < rows; r++) {
+      double sum = 0;
+      for (int k = 0; k < in; k++) {
+        sum += (double) x[r * xStride + k] * x[r * xStride + k];
+      }
+      double scale = 1.0 / Math.sqrt(sum / in + eps);
+      for (int k = 0; k < in; k++) {
+        double g = x[r * xStride + k];
+        xIn[k] =
+            mode == NORM
+                ? nw[k] * (g * scale)
+                : g / (1 + Math.exp(-g)) * x[r * xStride + in + k];
+      }
+      for (int o = 0; o < yStride; o++) {
+        int at = r * yStride + o;
+        if (!selected[r] || o >= out) {
+          ref[at] = y0[at];
+          continue;
+        }
+        double s = 0;
+        for (int k = 0; k < in; k++) {
+          s += (double) roundBf16(w[o * in + k]) * xIn[k];
+        }
+        if (bias != null) {
+          s += bias[o];
+        }
+        ref[at] = accumulate ? y0[at] + s : s;
+      }
+    }
+    CUdeviceptr dx = upload(ctx, x);
+    CUdeviceptr dn = upload(ctx, nw);
+    CUdeviceptr dw = uploadBf16(ctx, w);
+    CUdeviceptr db = bias == null ? null : upload(ctx, bias);
+    CUdeviceptr dy = upload(ctx, y0);
+    CUdeviceptr ds = seg == null ? null : upload(ctx, seg);
+    if (mode == NORM) {
+      dense.linearNorm(dx, xStride, dn, eps, dw, db, dy, yStride, rows, in, out, ds, accumulate);
+    } else {
+      dense.linearSiluMul(dx, xStride, dw, db, dy, yStride, rows, in, out, ds, accumulate);
+    }
+    String name =
+        String.format(
+            "%s rows=%d in=%d out=%d%s%s%s", mode == NORM ? "linearNorm" : "linearSiluMul",
+            rows, in, out,
+            withBias ? " bias" : "", accumulate ? " accumulate" : "", segmented ? " seg" : "");
+    report(name, download(ctx, dy, rows * yStride), ref, 2e-2);
+    double[] xRef = new double[x.length];
+    for (int i = 0; i < x.length; i++) {
+      xRef[i] = x[i];
+    }
+    report(name + " leaves x unchanged", download(ctx, dx, x.length), xRef, 1e-7);
+    freeAll(ctx, dx, dn, dw, db, dy, ds);
+  }
+
   private void linearEmptySegment() {
     int rows = 12;
     int in = 64;
@@ -327,8 +424,11 @@ public final class DenseKernelsCheck {
     Arrays.fill(ref, Double.NaN);
     dense.linear(dx, in, dw, null, dy, out, rows, in, out, ds, false);
     dense.linear(dx, in, dw, null, dy, out, 4, in, out, ds, false);
+    CUdeviceptr dn = upload(ctx, uniform(in, 1f));
+    dense.linearNorm(dx, in, dn, 1e-5f, dw, null, dy, out, 4, in, out, ds, false);
+    dense.linearSiluMul(dx, in, dw, null, dy, out, 4, in / 2, out, ds, false);
     report("linear empty seg writes nothing", download(ctx, dy, rows * out), ref, 1);
-    freeAll(ctx, dx, dw, dy, ds);
+    freeAll(ctx, dx, dw, dy, ds, dn);
   }
 
   private void siluMul() {
