@@ -8,6 +8,7 @@ import static jcuda.driver.JCudaDriver.cuDeviceGetCount;
 import static jcuda.driver.JCudaDriver.cuDeviceGetName;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
+import static jcuda.driver.JCudaDriver.cuFuncGetAttribute;
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
@@ -232,10 +233,20 @@ public final class CudaContext implements AutoCloseable {
     return function;
   }
 
-  /** Lets {@code function} use up to {@code bytes} of dynamic shared memory (above 48 KiB). */
+  /**
+   * Lets {@code function} use up to {@code bytes} of dynamic shared memory (above 48 KiB), less
+   * what its static shared memory already takes of the per-block limit.
+   */
   public void allowSharedMemory(CUfunction function, int bytes) {
+    int[] staticBytes = new int[1];
+    cuFuncGetAttribute(staticBytes, CUfunction_attribute.CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, function);
+    int limit =
+        attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)
+            - staticBytes[0];
     cuFuncSetAttribute(
-        function, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
+        function,
+        CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+        Math.min(bytes, limit));
   }
 
   /**
