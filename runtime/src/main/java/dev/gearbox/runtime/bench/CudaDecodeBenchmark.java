@@ -235,7 +235,7 @@ public final class CudaDecodeBenchmark {
     ModelConfig config = BenchShapes.config(big);
     long room = (long) (0.9 * Math.min(totalMemory, freeAtStart));
     for (int context : SWEEP_CONTEXTS) {
-      long need = BenchShapes.weightBytes(config) + kvPlan(config, maxBatch, context) + 4 * GIB;
+      long need = BenchShapes.weightBytes(config) + kvPlan(config, maxBatch, context, false) + 4 * GIB;
       if (need < room) {
         sweepContext = context;
         if (context != SWEEP_CONTEXTS.getFirst()) {
@@ -265,12 +265,17 @@ public final class CudaDecodeBenchmark {
 
   /** KV bytes to reserve for {@code sequences} all-FA sequences at {@code context} (+ decode). */
   private long kvPlan(ModelConfig config, int sequences, int context) {
+    return kvPlan(config, sequences, context, true);
+  }
+
+  /** As above; {@code rings}: also room for each sequence's SWA rings (turbo placements). */
+  private long kvPlan(ModelConfig config, int sequences, int context, boolean rings) {
     List<String> fa = Collections.nCopies(config.numLayers(), "attention");
     long perToken = BenchShapes.kvBytesPerToken(config, fa);
     // Decode steps, page rounding (<= 128 tokens per sequence) and SWA rings (< 5k tokens of one
     // layer each) on top of the context.
     long tokens = context + 3L * steps * repeats + warmup + 128;
-    long ring = 10L * 5120 * perToken / config.numLayers();
+    long ring = rings ? 10L * 5120 * perToken / config.numLayers() : 0;
     return (long) (1.1 * sequences * (tokens * perToken + ring)) + GIB / 4;
   }
 
@@ -280,7 +285,7 @@ public final class CudaDecodeBenchmark {
     long kv = kvPlan(config, PEER_BATCH, SHORT_CONTEXT);
     kv = Math.max(kv, kvPlan(config, 1, big ? Collections.max(contexts) : prompt));
     if (sweep) {
-      kv = Math.max(kv, kvPlan(config, Collections.max(batches), sweepContext));
+      kv = Math.max(kv, kvPlan(config, Collections.max(batches), sweepContext, false));
     }
     long room = freeAtStart - BenchShapes.weightBytes(config) - 3 * GIB;
     kv = Math.min(kv, (long) (0.95 * room));

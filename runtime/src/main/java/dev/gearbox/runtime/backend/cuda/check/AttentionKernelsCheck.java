@@ -86,7 +86,7 @@ public final class AttentionKernelsCheck {
 
   private static AttentionShape shape(
       int heads, int kvHeads, int headDim, int window, int pageTokens, int ringPages) {
-    int tableStride = 40;
+    int tableStride = 320; // 5120 positions of 16-token pages: the long-span decode cases reach 4000
     int tableBase = 3;
     long pageStride = 2L * pageTokens * kvHeads * headDim + 8;
     return new AttentionShape(
