@@ -38,5 +38,5 @@ total = sum(a[1] for a in agg.values())
 print(f"{len(kern)} kernels, {total:.1f} us in all")
 print("| kernel | launches | total us | mean us | MB read | GB/s |")
 for n, (c, us, mb) in sorted(agg.items(), key=lambda x: -x[1][1]):
-    print(f"| {n} | {c} | {us:.1f} | {us/c:.2f} | {mb:.1f} | {mb/us*1e-3*1e3 if us else 0:.0f} |")
+    print(f"| {n} | {c} | {us:.1f} | {us/c:.2f} | {mb:.1f} | {mb/us*1000 if us else 0:.0f} |")
 PY
