@@ -19,7 +19,8 @@ __device__ __forceinline__ size_t kvOffset(const int* __restrict__ pageTable, in
 // ropeStore: per row (grid x = segment entry), one warp per head: optional per-head RMSNorm of
 // q and k, rotate-half RoPE (angle = position * invFreq[i] in f32, cos/sin in double like the
 // CPU reference), rotated q written back into qkv, rotated k and v stored as bf16 in the page.
-// Each lane reads and writes only its own (i, i + half) pairs. grid (rows), block 256.
+// Each lane reads and writes only its own (i, i + half) pairs. grid (rows, blocks per row),
+// block 256; head dim <= 256.
 extern "C" __global__ void __launch_bounds__(256)
     attn_rope_store(float* qkv, int rows, const int* __restrict__ seg,
                     const int* __restrict__ slots, const int* __restrict__ positions,
@@ -42,7 +43,18 @@ extern "C" __global__ void __launch_bounds__(256)
   int lane = threadIdx.x & 31;
   int warps = blockDim.x >> 5;
   int half = headDim / 2;
-  for (int h = warp; h < heads + 2 * kvHeads; h += warps) {
+  // cos/sin of this row's position, once per block (double precision, like the reference, is
+  // slow: computing it once per frequency instead of once per head keeps it off the path).
+  __shared__ float cosS[128];
+  __shared__ float sinS[128];
+  for (int i = threadIdx.x; i < half; i += blockDim.x) {
+    float angle = (float)pos * invFreq[i];
+    cosS[i] = (float)cos((double)angle);
+    sinS[i] = (float)sin((double)angle);
+  }
+  __syncthreads();
+  // The heads (q, then k, then v) are spread over gridDim.y blocks of warps.
+  for (int h = warp + warps * blockIdx.y; h < heads + 2 * kvHeads; h += warps * gridDim.y) {
     float* src = base + (size_t)h * headDim;
     if (h >= heads + kvHeads) {
       bf16_t* dst = vDst + (size_t)(h - heads - kvHeads) * headDim;
@@ -70,9 +82,8 @@ extern "C" __global__ void __launch_bounds__(256)
         x1 = norm[i] * (x1 * scale);
         x2 = norm[i + half] * (x2 * scale);
       }
-      float angle = (float)pos * invFreq[i];
-      float c = (float)cos((double)angle);
-      float s = (float)sin((double)angle);
+      float c = cosS[i];
+      float s = sinS[i];
       float r1 = x1 * c - x2 * s;
       float r2 = x2 * c + x1 * s;
       if (isQ) {
@@ -105,6 +116,8 @@ extern "C" __global__ void __launch_bounds__(256)
 // 16-byte K (and V) loads per thread per tile, head dim <= 256.
 #define DEC_LOADS (DEC_TILE * (256 / 8) / DEC_THREADS)
 #define DEC_MAX_SPLITS 256
+#define DEC_MIN_CHUNK 128
+#define DEC_COMBINE_WEIGHTS 1024  // per-(head, split) weights staged by the combining block
 #define DEC_COUNTERS 4096  // rows * kvHeads of a split launch (AttentionKernels.SPLIT_COUNTERS)
 
 extern "C" __global__ void __launch_bounds__(DEC_THREADS, 4)
@@ -140,7 +153,10 @@ extern "C" __global__ void __launch_bounds__(DEC_THREADS, 4)
   int slot = slots[row];
   int first = window > 0 ? max(0, pos - window + 1) : 0;
   int span = pos - first + 1;
-  int chunk = ((span + splits - 1) / splits + DEC_TILE - 1) / DEC_TILE * DEC_TILE;
+  // At least DEC_MIN_CHUNK keys per split: at short context a few splits of several tiles (the
+  // next tile's loads overlap the current one's math) beat many one-tile splits, whose combine
+  // then has fewer partials to gather.
+  int chunk = (max((span + splits - 1) / splits, DEC_MIN_CHUNK) + DEC_TILE - 1) / DEC_TILE * DEC_TILE;
   int start = first + split * chunk;
   int end = min(start + chunk, pos + 1);  // start >= end: an empty split
   float scale = 1.0f / sqrtf((float)headDim);
@@ -293,39 +309,50 @@ extern "C" __global__ void __launch_bounds__(DEC_THREADS, 4)
   __threadfence();
   // out = sum_s O_s e^(m_s - M) / sum_s l_s e^(m_s - M), M = max_s m_s; empty splits carry
   // m = -inf, l = 0 (weight 0) and are skipped. Other blocks' data is read from L2 (ld.cg).
-  __shared__ float wS[DEC_MAX_SPLITS];
-  __shared__ float red[32];
-  for (int g = 0; g < group; g++) {
-    size_t head = headBase + g;
-    const float* ml = mlAll + head * splits * 2;
-    float m = -INFINITY;
-    for (int s = tid; s < splits; s += DEC_THREADS) m = fmaxf(m, __ldcg(ml + 2 * s));
-    m = warpMax(m);
-    if (lane == 0) red[warp] = m;
-    __syncthreads();
-    m = -INFINITY;
-#pragma unroll
-    for (int w = 0; w < DEC_THREADS / 32; w++) m = fmaxf(m, red[w]);
-    __syncthreads();
-    float l = 0.f;
-    for (int s = tid; s < splits; s += DEC_THREADS) {
-      float ms = __ldcg(ml + 2 * s);
-      float w = ms == -INFINITY ? 0.f : expf(ms - m);
-      wS[s] = w;
-      l += __ldcg(ml + 2 * s + 1) * w;
-    }
-    l = blockSum(l, red);  // ends with a barrier: wS is complete
-    float inv = 1.0f / l;
-    const float* o = data + head * splits * headDim;
-    for (int d = tid; d < headDim; d += DEC_THREADS) {
-      float v = 0.f;
-      for (int s = 0; s < splits; s++) {
-        float w = wS[s];
-        if (w != 0.f) v = fmaf(__ldcg(o + (size_t)s * headDim + d), w, v);
+  // The splits holding keys are a prefix: 0 .. active - 1 (later ones start past the position).
+  int active = min(splits, (span + chunk - 1) / chunk);
+  __shared__ float wS[DEC_COMBINE_WEIGHTS];
+  __shared__ float invS[32];
+  // Heads are combined in batches whose weights fit in wS; within a batch every thread owns
+  // (head, d) items and gathers the active splits' partial outputs with independent loads.
+  int perBatch = max(1, min(group, min(32, DEC_COMBINE_WEIGHTS / active)));
+  for (int g0 = 0; g0 < group; g0 += perBatch) {
+    int gn = min(perBatch, group - g0);
+    // One warp per head: max of m over the splits, weights e^(m_s - M), l = sum l_s w_s.
+    for (int gl = warp; gl < gn; gl += DEC_THREADS / 32) {
+      const float* ml = mlAll + (headBase + g0 + gl) * splits * 2;
+      float m = -INFINITY;
+      for (int s = lane; s < active; s += 32) m = fmaxf(m, __ldcg(ml + 2 * s));
+      m = warpMax(m);
+      float l = 0.f;
+      for (int s = lane; s < active; s += 32) {
+        float ms = __ldcg(ml + 2 * s);
+        float w = ms == -INFINITY ? 0.f : expf(ms - m);
+        wS[gl * active + s] = w;
+        l += __ldcg(ml + 2 * s + 1) * w;
       }
-      out[head * headDim + d] = v * inv;
+      l = warpSum(l);
+      if (lane == 0) invS[gl] = 1.0f / l;
     }
-    __syncthreads();  // wS and red are reused by the next head
+    __syncthreads();
+    for (int item = tid; item < gn * headDim; item += DEC_THREADS) {
+      int gl = item / headDim;
+      int d = item - gl * headDim;
+      size_t head = headBase + g0 + gl;
+      const float* o = data + head * splits * headDim + d;
+      const float* w = wS + gl * active;
+      float v0 = 0.f, v1 = 0.f, v2 = 0.f, v3 = 0.f;
+      int s = 0;
+      for (; s + 3 < active; s += 4) {
+        v0 = fmaf(__ldcg(o + (size_t)s * headDim), w[s], v0);
+        v1 = fmaf(__ldcg(o + (size_t)(s + 1) * headDim), w[s + 1], v1);
+        v2 = fmaf(__ldcg(o + (size_t)(s + 2) * headDim), w[s + 2], v2);
+        v3 = fmaf(__ldcg(o + (size_t)(s + 3) * headDim), w[s + 3], v3);
+      }
+      for (; s < active; s++) v0 = fmaf(__ldcg(o + (size_t)s * headDim), w[s], v0);
+      out[head * headDim + d] = ((v0 + v1) + (v2 + v3)) * invS[gl];
+    }
+    __syncthreads();  // wS and invS are reused by the next batch of heads
   }
 }
 

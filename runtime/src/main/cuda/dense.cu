@@ -451,7 +451,8 @@ __device__ __forceinline__ void better(float& best, int& bestIdx, float v, int i
   }
 }
 
-__device__ __forceinline__ int blockArgmax(float best, int bestIdx) {
+// Every thread gets the block's best (value and index, lowest index on ties) in best/bestIdx.
+__device__ __forceinline__ int blockArgmax(float& best, int& bestIdx) {
   __shared__ float sBest[32];
   __shared__ int sIdx[32];
 #pragma unroll
@@ -470,6 +471,7 @@ __device__ __forceinline__ int blockArgmax(float best, int bestIdx) {
   best = -INFINITY;
   bestIdx = 0x7fffffff;
   for (int w = 0; w < (int)(blockDim.x >> 5); w++) better(best, bestIdx, sBest[w], sIdx[w]);
+  __syncthreads();  // sBest/sIdx may be reused by a later call
   return bestIdx == 0x7fffffff ? 0 : bestIdx;
 }
 
@@ -507,30 +509,58 @@ __device__ __forceinline__ unsigned int philox(unsigned int c0, unsigned int c1,
 
 // Gumbel-max: argmax_i logits[i] / T - log(-log(u_i)), u_i uniform in (0, 1) from
 // philox(i, counter, 0, 0; seed). T <= 0: plain argmax.
-extern "C" __global__ void __launch_bounds__(1024)
+// grid (rows, parts), block 256: block (r, p) takes the p-th slice of the vocabulary and leaves
+// its best (value, index) in partBest/partIdx [rows][parts]; the last block of row r to finish
+// (threadfence + a per-row counter in `done`, reset by that block) picks the row's token. One
+// block per row would read a 150k vocabulary at a single SM's pace (~60 us).
+extern "C" __global__ void __launch_bounds__(256)
     dense_sample(const float* __restrict__ logits, int rows, int vocab,
                  const float* __restrict__ temperature, const long long* __restrict__ seeds,
-                 const int* __restrict__ counters, int* outTokens) {
+                 const int* __restrict__ counters, int* outTokens, float* partBest, int* partIdx,
+                 int* done, int parts) {
   int r = blockIdx.x;
   if (r >= rows) return;
+  int part = blockIdx.y;
+  int slice = (vocab + parts - 1) / parts;
+  int from = part * slice;
+  int to = min(vocab, from + slice);
   const float* row = logits + (size_t)r * vocab;
   float t = temperature[r];
   float best = -INFINITY;
   int bestIdx = 0x7fffffff;
   if (t <= 0.f) {
-    for (int i = threadIdx.x; i < vocab; i += blockDim.x) better(best, bestIdx, row[i], i);
+    for (int i = from + threadIdx.x; i < to; i += blockDim.x) better(best, bestIdx, row[i], i);
   } else {
     float invT = 1.0f / t;
     unsigned long long seed = (unsigned long long)seeds[r];
     unsigned int k0 = (unsigned int)seed;
     unsigned int k1 = (unsigned int)(seed >> 32);
     unsigned int counter = (unsigned int)counters[r];
-    for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
+    for (int i = from + threadIdx.x; i < to; i += blockDim.x) {
       unsigned int bits = philox((unsigned int)i, counter, 0u, 0u, k0, k1);
       float u = ((float)(bits >> 8) + 0.5f) * (1.0f / 16777216.0f);
       float gumbel = -logf(-logf(u));
       better(best, bestIdx, row[i] * invT + gumbel, i);
     }
+  }
+  blockArgmax(best, bestIdx);
+  __shared__ int isLast;
+  if (threadIdx.x == 0) {
+    partBest[(size_t)r * parts + part] = best;
+    partIdx[(size_t)r * parts + part] = bestIdx;
+    __threadfence();
+    int finished = atomicAdd(done + r, 1);
+    isLast = finished == parts - 1;
+    if (isLast) done[r] = 0;
+  }
+  __syncthreads();
+  if (!isLast) return;
+  __threadfence();
+  best = -INFINITY;
+  bestIdx = 0x7fffffff;
+  for (int p = threadIdx.x; p < parts; p += blockDim.x) {
+    better(best, bestIdx, __ldcg(partBest + (size_t)r * parts + p),
+           __ldcg(partIdx + (size_t)r * parts + p));
   }
   int token = blockArgmax(best, bestIdx);
   if (threadIdx.x == 0) outTokens[r] = token;

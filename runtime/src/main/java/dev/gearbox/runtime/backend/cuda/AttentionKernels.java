@@ -99,8 +99,10 @@ public final class AttentionKernels {
     if (rows == 0) {
       return;
     }
+    // One 8-warp block per 8 heads (at most 8 blocks per row): the heads of one row in parallel.
+    int blocksPerRow = Math.min(8, (shape.heads() + 2 * shape.kvHeads() + 7) / 8);
     ctx.launch(
-        "attn_rope_store", rows, 1, 1, 256, 0,
+        "attn_rope_store", rows, blocksPerRow, 1, 256, 0,
         qkv, rows, seg, slots, positions, invFreq, qNorm, kNorm, normEps, kvPool, pageTable,
         shape.heads(), shape.kvHeads(), shape.headDim(), shape.pageTokens(), shape.tableStride(),
         shape.tableBase(), shape.ringPages(), shape.pageStride());

@@ -63,7 +63,21 @@ public final class DenseKernels {
   public DenseKernels(CudaContext ctx) {
     this.ctx = ctx;
     this.multiprocessors = ctx.multiprocessors();
+    // sample's per-(row, slice) bests and per-row completion counters (zero between launches).
+    this.samplePartBest = ctx.alloc(4L * MAX_SAMPLE_ROWS * SAMPLE_PARTS);
+    this.samplePartIdx = ctx.alloc(4L * MAX_SAMPLE_ROWS * SAMPLE_PARTS);
+    this.sampleDone = ctx.allocZeroed(4L * MAX_SAMPLE_ROWS);
   }
+
+  /** Rows one {@link #sample} call may take. */
+  public static final int MAX_SAMPLE_ROWS = 1024;
+
+  /** Vocabulary slices (blocks per row) of {@link #sample}, at most. */
+  static final int SAMPLE_PARTS = 32;
+
+  private final CUdeviceptr samplePartBest;
+  private final CUdeviceptr samplePartIdx;
+  private final CUdeviceptr sampleDone;
 
   /** {@code out[r][h] = table[tokens[r]][h]} (bf16 table to f32). */
   public void embed(CUdeviceptr table, CUdeviceptr tokens, CUdeviceptr out, int rows, int hidden) {
@@ -380,9 +394,13 @@ public final class DenseKernels {
     if (rows == 0) {
       return;
     }
+    Check.atMost("rows", rows, "MAX_SAMPLE_ROWS", MAX_SAMPLE_ROWS);
+    // Slices of at least 2048 entries: enough blocks to stream a 150k vocabulary at once.
+    int parts = (int) Math.max(1, Math.min(SAMPLE_PARTS, (vocab + 2047L) / 2048));
     ctx.launch(
-        "dense_sample", rows, 1, 1, 1024, 0,
-        logits, rows, vocab, temperature, seeds, counters, outTokens);
+        "dense_sample", rows, parts, 1, 256, 0,
+        logits, rows, vocab, temperature, seeds, counters, outTokens, samplePartBest,
+        samplePartIdx, sampleDone, parts);
   }
 
   /** Fills {@code count} bf16 values with U(-scale, scale), a pure function of (seed, index). */
