@@ -112,16 +112,18 @@ extern "C" __global__ void __launch_bounds__(256)
 // grid (rows, kvHeads, splits), block 128, dynamic shared memory decodeSharedBytes (host).
 #define DEC_THREADS 128
 #define DEC_TILE 32
-#define DEC_ITEMS 32
 // 16-byte K (and V) loads per thread per tile, head dim <= 256.
-#define DEC_LOADS (DEC_TILE * (256 / 8) / DEC_THREADS)
 #define DEC_MAX_SPLITS 256
 #define DEC_MIN_CHUNK 128
 #define DEC_COMBINE_WEIGHTS 1024  // per-(head, split) weights staged by the combining block
 #define DEC_COUNTERS 4096  // rows * kvHeads of a split launch (AttentionKernels.SPLIT_COUNTERS)
 
-extern "C" __global__ void __launch_bounds__(DEC_THREADS, 4)
-    attn_decode(const float* __restrict__ qkv, float* __restrict__ out, int rows,
+// DEC_ITEMS: output items per thread (>= group * headDim / 128); DEC_LOADS: 16-byte K (and V)
+// loads per thread per tile (>= headDim / 32). Both are compile-time so the accumulators and the
+// prefetched tile stay in registers sized to the shape: sized for the largest shape, they held
+// occupancy to 4 blocks of 4 warps per SM, too few warps to keep KV reads in flight.
+template <int DEC_ITEMS, int DEC_LOADS>
+__device__ __forceinline__ void attnDecode(const float* __restrict__ qkv, float* __restrict__ out, int rows,
                 const int* __restrict__ seg, const int* __restrict__ slots,
                 const int* __restrict__ positions, const bf16_t* __restrict__ kvPool,
                 const int* __restrict__ pageTable, int heads, int kvHeads, int headDim,
@@ -355,6 +357,39 @@ extern "C" __global__ void __launch_bounds__(DEC_THREADS, 4)
     __syncthreads();  // wS and invS are reused by the next batch of heads
   }
 }
+
+#define ATTN_DECODE(I, L, B)                                                                   \
+  extern "C" __global__ void __launch_bounds__(DEC_THREADS, B)                                 \
+      attn_decode_i##I##_l##L(const float* __restrict__ qkv, float* __restrict__ out, int rows, \
+                              const int* __restrict__ seg, const int* __restrict__ slots,      \
+                              const int* __restrict__ positions,                               \
+                              const bf16_t* __restrict__ kvPool,                               \
+                              const int* __restrict__ pageTable, int heads, int kvHeads,       \
+                              int headDim, int window, int pageTokens, int tableStride,        \
+                              int tableBase, int ringPages, long long pageStride,              \
+                              float* __restrict__ partial, int splits) {                       \
+    attnDecode<I, L>(qkv, out, rows, seg, slots, positions, kvPool, pageTable, heads, kvHeads,  \
+                     headDim, window, pageTokens, tableStride, tableBase, ringPages,            \
+                     pageStride, partial, splits);                                             \
+  }
+// attn_decode_i{items per thread}_l{loads per thread}: AttentionKernels.decodeKernel picks one.
+ATTN_DECODE(1, 2, 8)
+ATTN_DECODE(2, 2, 8)
+ATTN_DECODE(4, 2, 8)
+ATTN_DECODE(8, 2, 6)
+ATTN_DECODE(16, 2, 4)
+ATTN_DECODE(32, 2, 4)
+ATTN_DECODE(1, 4, 8)
+ATTN_DECODE(2, 4, 8)
+ATTN_DECODE(4, 4, 8)
+ATTN_DECODE(8, 4, 6)
+ATTN_DECODE(16, 4, 4)
+ATTN_DECODE(32, 4, 4)
+ATTN_DECODE(2, 8, 6)
+ATTN_DECODE(4, 8, 6)
+ATTN_DECODE(8, 8, 4)
+ATTN_DECODE(16, 8, 4)
+ATTN_DECODE(32, 8, 4)
 
 // ---------------------------------------------------------------------------------------------
 // Prefill attention: rows are consecutive positions firstPosition.. of one slot. Block (query

@@ -260,7 +260,9 @@ public final class CudaDecodeBenchmark {
             "GDN/FA",
             "mixed 50/50 tok/s",
             "harmonic pure tok/s",
-            "mixed/harmonic");
+            "mixed/harmonic",
+            "predicted (bytes)",
+            "measured/predicted");
   }
 
   /** KV bytes to reserve for {@code sequences} all-FA sequences at {@code context} (+ decode). */
@@ -399,6 +401,7 @@ public final class CudaDecodeBenchmark {
       Double mixed = null;
       Double harmonic = null;
       Double ratio = null;
+      Double predicted = null;
       if (batch >= 2) {
         List<Placement> rows = new ArrayList<>();
         for (int i = 0; i < batch; i++) {
@@ -408,8 +411,17 @@ public final class CudaDecodeBenchmark {
         // Half the tokens at the all-FA rate, half at the all-GDN rate (same batch size).
         harmonic = 1 / (0.5 / faRate + 0.5 / gdnRate);
         ratio = mixed / harmonic;
+        // A mixed step reads both mixers' weights; bytes predict the ratio the batch can reach:
+        // (half the pure FA step's bytes + half the pure GDN step's) / the mixed step's bytes.
+        int length = timings.midLength(sweepContext);
+        double pureBytes =
+            0.5 * model.bytesPerStep(Collections.nCopies(batch, fa), length)
+                + 0.5 * model.bytesPerStep(Collections.nCopies(batch, gdn), length);
+        predicted = pureBytes / model.bytesPerStep(rows, length);
       }
-      batchTable.add(batch, faRate, gdnRate, gdnRate / faRate, mixed, harmonic, ratio);
+      batchTable.add(
+          batch, faRate, gdnRate, gdnRate / faRate, mixed, harmonic, ratio, predicted,
+          ratio == null ? null : ratio / predicted);
       System.out.printf(
           Locale.ROOT,
           "   batch %d: FA %.0f tok/s, GDN %.0f tok/s, mixed %s tok/s%n",

@@ -34,8 +34,45 @@ public final class AttentionKernels {
   public static final int SPLIT_COUNTERS = 4096;
 
   /** Every kernel these launchers start, as named in {@code attention.cu}. */
-  static final List<String> KERNELS =
-      List.of("attn_rope_store", "attn_decode", "attn_prefill");
+  static final List<String> KERNELS = kernels();
+
+  /** Loads per thread per tile of the decode kernel variants (head dim / 32, at least 2). */
+  private static final int[] DECODE_LOADS = {2, 4, 8};
+
+  /** Items per thread of the decode kernel variants ((heads / kvHeads) * head dim / 128). */
+  private static final int[] DECODE_ITEMS = {1, 2, 4, 8, 16, 32};
+
+  private static List<String> kernels() {
+    List<String> names = new java.util.ArrayList<>(List.of("attn_rope_store", "attn_prefill"));
+    for (int loads : DECODE_LOADS) {
+      for (int items : DECODE_ITEMS) {
+        if (loads < 8 || items >= 2) {
+          names.add("attn_decode_i" + items + "_l" + loads);
+        }
+      }
+    }
+    return List.copyOf(names);
+  }
+
+  /**
+   * The decode kernel compiled for this shape: registers for exactly the output items
+   * ({@code group * headDim / 128} per thread, rounded up to a power of two) and the tile loads
+   * ({@code headDim / 32}) it needs.
+   */
+  static String decodeKernel(int group, int headDim) {
+    int items = 1;
+    while (items * 128 < group * headDim) {
+      items *= 2;
+    }
+    int loads = 2;
+    while (loads * 32 < headDim) {
+      loads *= 2;
+    }
+    if (loads == 8) {
+      items = Math.max(items, 2);
+    }
+    return "attn_decode_i" + items + "_l" + loads;
+  }
 
   private static final int DECODE_TILE = 32;
   private static final int PREFILL_TILE = 64;
@@ -66,7 +103,11 @@ public final class AttentionKernels {
     this.ctx = ctx;
     this.maxSharedBytes =
         ctx.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
-    ctx.allowSharedMemory(ctx.function("attn_decode"), maxSharedBytes);
+    for (String kernel : KERNELS) {
+      if (kernel.startsWith("attn_decode")) {
+        ctx.allowSharedMemory(ctx.function(kernel), maxSharedBytes);
+      }
+    }
     ctx.allowSharedMemory(ctx.function("attn_prefill"), maxSharedBytes);
   }
 
@@ -152,7 +193,7 @@ public final class AttentionKernels {
       return;
     }
     ctx.launch(
-        "attn_decode", rows, shape.kvHeads(), splits, 128, shared,
+        decodeKernel(group, shape.headDim()), rows, shape.kvHeads(), splits, 128, shared,
         qkv, out, rows, seg, slots, positions, kvPool, pageTable, shape.heads(), shape.kvHeads(),
         shape.headDim(), shape.window(), shape.pageTokens(), shape.tableStride(),
         shape.tableBase(), shape.ringPages(), shape.pageStride(), partial, splits);

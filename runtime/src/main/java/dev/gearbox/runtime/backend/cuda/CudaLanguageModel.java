@@ -172,6 +172,14 @@ public final class CudaLanguageModel implements LanguageModel {
     return ModelBytes.perStep(config, placement, length);
   }
 
+  /**
+   * Bytes one decode step of a batch (row i under {@code rows.get(i)}, all at context {@code
+   * length}) must move: each used mixer's weights once, shared weights once, per-row KV and state.
+   */
+  public long bytesPerStep(List<Placement> rows, int length) {
+    return ModelBytes.perBatchStep(config, rows, length);
+  }
+
   private DeviceMixer mixerAt(int layer, String name) {
     Forward.Layer l = forward.layers[layer];
     int index = l.mixerNames.indexOf(name);

@@ -70,7 +70,7 @@ public final class DenseKernels {
   }
 
   /** Rows one {@link #sample} call may take. */
-  public static final int MAX_SAMPLE_ROWS = 1024;
+  public static final int MAX_SAMPLE_ROWS = 8192;
 
   /** Vocabulary slices (blocks per row) of {@link #sample}, at most. */
   static final int SAMPLE_PARTS = 32;

@@ -161,4 +161,38 @@ final class ModelBytes {
     }
     return bytes;
   }
+
+  /**
+   * Bytes one decode step of a batch moves when row i runs {@code rows.get(i)} at context {@code
+   * length}: the weights of every (layer, mixer) some row uses, once (a batch shares them), the
+   * shared layers and LM head once, and each row's own KV read and state read and written.
+   */
+  static long perBatchStep(ModelConfig config, java.util.List<Placement> rows, int length) {
+    int hidden = config.hiddenSize();
+    long bytes = headWeights(config);
+    for (int l = 0; l < config.numLayers(); l++) {
+      LayerConfig layer = config.layers().get(l);
+      bytes += sharedLayerWeights(layer, hidden);
+      java.util.Set<String> used = new java.util.HashSet<>();
+      for (Placement placement : rows) {
+        String name = placement.mixerNames().get(l);
+        MixerConfig mixer = layer.mixers().get(name);
+        if (mixer == null) {
+          throw new IllegalArgumentException(
+              "placement '" + placement.name() + "': layer " + l + " has no mixer '" + name
+                  + "'; it has " + layer.mixerNames());
+        }
+        if (used.add(name)) {
+          bytes += mixerWeights(mixer, hidden);
+        }
+        if (mixer instanceof MixerConfig.Attention a) {
+          long tokens = a.window() > 0 ? Math.min(length, a.window()) : length;
+          bytes += tokens * kvBytesPerToken(mixer);
+        } else {
+          bytes += 2L * F32 * stateFloats(mixer, hidden);
+        }
+      }
+    }
+    return bytes;
+  }
 }

@@ -97,6 +97,28 @@ class ModelBytesTest {
   }
 
   @Test
+  void aBatchReadsEachUsedMixersWeightsOnceAndEachRowsOwnState() {
+    ModelConfig config = config();
+    Placement fa =
+        new Placement("fa", List.of("attention", "attention"),
+            List.of(ModelBytes.layout(FA, HIDDEN), ModelBytes.layout(FA, HIDDEN)));
+    Placement gdn =
+        new Placement("gdn", List.of("gdn", "gdn"),
+            List.of(ModelBytes.layout(GDN, HIDDEN), ModelBytes.layout(GDN, HIDDEN)));
+    long kvRow = 2 * 100L * 2 * 2 * 16 * 2; // two layers, 100 tokens of K and V
+    long stateRow = 2 * 2L * 4 * ModelBytes.stateFloats(GDN, HIDDEN);
+    // One row: the same as the single-sequence model.
+    assertEquals(ModelBytes.perStep(config, fa, 100), ModelBytes.perBatchStep(config, List.of(fa), 100));
+    // Three rows of one placement: weights once, KV three times.
+    assertEquals(ModelBytes.perStep(config, fa, 100) + 2 * kvRow,
+        ModelBytes.perBatchStep(config, List.of(fa, fa, fa), 100));
+    // A mixed pair reads both mixers' weights: the pure steps' bytes plus the other mixer's.
+    long mixed = ModelBytes.perBatchStep(config, List.of(fa, gdn), 100);
+    assertEquals(ModelBytes.perStep(config, fa, 100) + 2 * ModelBytes.mixerWeights(GDN, HIDDEN)
+        + stateRow, mixed);
+  }
+
+  @Test
   void bf16RoundsToNearestEven() {
     assertEquals((short) 0x3f80, Bf16.round(1.0f));
     // 1 + 2^-8 is halfway between bf16 1.0 and 1.0078125: ties to even (1.0)
