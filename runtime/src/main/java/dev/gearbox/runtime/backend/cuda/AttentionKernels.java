@@ -34,13 +34,14 @@ public final class AttentionKernels {
   public static final int SPLIT_COUNTERS = 4096;
 
   /** Every kernel these launchers start, as named in {@code attention.cu}. */
-  static final List<String> KERNELS = kernels();
-
   /** Loads per thread per tile of the decode kernel variants (head dim / 32, at least 2). */
   private static final int[] DECODE_LOADS = {2, 4, 8};
 
   /** Items per thread of the decode kernel variants ((heads / kvHeads) * head dim / 128). */
   private static final int[] DECODE_ITEMS = {1, 2, 4, 8, 16, 32};
+
+  // After the variant tables: a static initializer runs in declaration order.
+  static final List<String> KERNELS = kernels();
 
   private static List<String> kernels() {
     List<String> names = new java.util.ArrayList<>(List.of("attn_rope_store", "attn_prefill"));
