@@ -141,25 +141,7 @@ final class ModelBytes {
    * min(length, window)); recurrent state read and written.
    */
   static long perStep(ModelConfig config, Placement placement, int length) {
-    int hidden = config.hiddenSize();
-    long bytes = headWeights(config);
-    for (int l = 0; l < config.numLayers(); l++) {
-      LayerConfig layer = config.layers().get(l);
-      MixerConfig mixer = layer.mixers().get(placement.mixerNames().get(l));
-      if (mixer == null) {
-        throw new IllegalArgumentException(
-            "placement '" + placement.name() + "': layer " + l + " has no mixer '"
-                + placement.mixerNames().get(l) + "'; it has " + layer.mixerNames());
-      }
-      bytes += sharedLayerWeights(layer, hidden) + mixerWeights(mixer, hidden);
-      if (mixer instanceof MixerConfig.Attention a) {
-        long tokens = a.window() > 0 ? Math.min(length, a.window()) : length;
-        bytes += tokens * kvBytesPerToken(mixer);
-      } else {
-        bytes += 2L * F32 * stateFloats(mixer, hidden);
-      }
-    }
-    return bytes;
+    return perBatchStep(config, java.util.List.of(placement), length);
   }
 
   /**
