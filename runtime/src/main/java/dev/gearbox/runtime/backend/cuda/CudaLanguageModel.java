@@ -4,6 +4,7 @@ import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
 
 import dev.gearbox.runtime.backend.cuda.DeviceMixer.Kernels;
 import dev.gearbox.runtime.checkpoint.TensorStore;
+import dev.gearbox.runtime.model.DeviceSampling;
 import dev.gearbox.runtime.model.LanguageModel;
 import dev.gearbox.runtime.model.ModelConfig;
 import dev.gearbox.runtime.model.PlacementResolver;
@@ -23,7 +24,7 @@ import jcuda.driver.CUdeviceptr;
  * (device-side segments); steps are captured as CUDA graphs per batch bucket and mixer union
  * (see {@link DecodeGraphs}). Public methods are synchronized and make the context current.
  */
-public final class CudaLanguageModel implements LanguageModel {
+public final class CudaLanguageModel implements LanguageModel, DeviceSampling {
   private final ModelConfig config;
   private final CudaOptions options;
   private final CudaContext ctx;
@@ -373,6 +374,7 @@ public final class CudaLanguageModel implements LanguageModel {
    * temperature[i] <= 0 is greedy; seeds[i] with the sequence's step count (its length before this
    * step) as counter.
    */
+  @Override
   public synchronized void decodeSample(SequenceState[] sequences, int[] tokens, int count,
       float[] temperatures, long[] seeds, int[] next) {
     ctx.makeCurrent();
