@@ -18,6 +18,19 @@ echo "== CudaModelCheck"
 "${java[@]}" dev.gearbox.runtime.backend.cuda.check.CudaModelCheck --golden .dev/golden/apriel2-tiny "$@" 2>&1 \
   | tee "$OUT/CudaModelCheck.log" | tail -60
 rc=${PIPESTATUS[0]}; echo "CudaModelCheck exit $rc"; [ "$rc" = 0 ] || status=1
+echo "== generate through the engine: --backend cuda (device sampling) vs --backend cpu"
+for placement in attention*4 gdn*4 "swa*2,attention*2"; do
+  for backend in cpu cuda; do
+    "${java[@]}" dev.gearbox.runtime.cli.Main generate --model examples/models/gearbox-tiny \
+      --placement "$placement" --prompt "In the beginning" --max-tokens 32 --backend $backend \
+      > "$OUT/generate-$backend.txt" 2> "$OUT/generate-$backend.err"
+    tail -2 "$OUT/generate-$backend.txt"; grep -iE 'exception|error' "$OUT/generate-$backend.err" | head -3
+  done
+  cpu=$(grep -v '^\[' "$OUT/generate-cpu.txt" | tr -d '\n')
+  gpu=$(grep -v '^\[' "$OUT/generate-cuda.txt" | tr -d '\n')
+  if [ -n "$cpu" ] && [ "$cpu" = "$gpu" ]; then verdict=PASS; else verdict=FAIL; status=1; fi
+  echo "$verdict generate $placement: cuda text == cpu text" | tee -a "$OUT/generate.log"
+done
 echo "== summary"
 echo "PASS lines: $(cat "$OUT"/*.log | grep -c '^PASS')"
 grep -h '^FAIL' "$OUT"/*.log | head -40

@@ -15,7 +15,7 @@ mvn $MAVEN_ARGS -q -pl runtime dependency:build-classpath -Dmdep.outputFile=targ
   -Dmdep.includeScope=runtime >/dev/null
 tr ':' '\n' < runtime/target/device-classpath.txt | while read -r jar; do
   case "$(basename "$jar")" in
-    jackson-core-*|jackson-databind-*|jackson-annotations-*|jcuda-12*) cp "$jar" "$dev/lib/" ;;
+    jackson-core-*|jackson-databind-*|jackson-annotations-*|jcuda-12*|micrometer-core-*|micrometer-commons-*|micrometer-observation-*|HdrHistogram-*|LatencyUtils-*) cp "$jar" "$dev/lib/" ;;
     jcuda-natives-*)
       tmp=$(mktemp -d); (cd "$tmp" && unzip -q "$jar" 'lib/libJCudaDriver-*' 'META-INF/MANIFEST.MF' \
         && zip -q -r "$OLDPWD/$dev/lib/$(basename "$jar")" lib META-INF); rm -rf "$tmp" ;;
