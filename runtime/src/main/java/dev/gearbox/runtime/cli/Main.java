@@ -1,5 +1,6 @@
 package dev.gearbox.runtime.cli;
 
+import dev.gearbox.runtime.backend.cuda.CudaUnavailableException;
 import dev.gearbox.runtime.search.PlacementSearch;
 import dev.gearbox.runtime.server.ServeCommand;
 import java.util.Arrays;
@@ -12,8 +13,8 @@ public final class Main {
     String command = args.length == 0 ? "help" : args[0];
     String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
     switch (command) {
-      case "generate" -> GenerateCommand.main(rest);
-      case "serve" -> ServeCommand.main(rest);
+      case "generate" -> runOrExplain(() -> GenerateCommand.main(rest));
+      case "serve" -> runOrExplain(() -> ServeCommand.main(rest));
       case "search" -> PlacementSearch.main(rest);
       default -> {
         System.err.println(
@@ -22,6 +23,20 @@ public final class Main {
                 + "       gearbox-runtime search --model DIR --budget 0.5 [--beam 4] [--max-samples N]");
         System.exit(2);
       }
+    }
+  }
+
+  private interface Command {
+    void run() throws Exception;
+  }
+
+  /** A backend that cannot start is a clear one-line error and exit status 3, not a stack trace. */
+  private static void runOrExplain(Command command) throws Exception {
+    try {
+      command.run();
+    } catch (CudaUnavailableException e) {
+      System.err.println("gearbox: " + e.getMessage());
+      System.exit(3);
     }
   }
 }

@@ -115,9 +115,22 @@ public final class CudaContext implements AutoCloseable {
             "GPU " + ordinal + " requested but the CUDA driver reports " + count[0] + " device(s)");
       }
     } catch (UnsatisfiedLinkError | jcuda.CudaException e) {
-      throw new CudaUnavailableException("no usable CUDA driver: " + e.getMessage(), e);
+      throw new CudaUnavailableException("no usable CUDA driver: " + firstLine(e.getMessage()), e);
+    } catch (NoClassDefFoundError e) {
+      // JCudaDriver's static initializer failed on an earlier call in this JVM.
+      throw new CudaUnavailableException("no usable CUDA driver (JCuda failed to load earlier)", e);
     }
     return new CudaContext(ordinal);
+  }
+
+  /** JCuda's load errors carry pages of nested traces; the first line says what failed. */
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "unknown error";
+    }
+    int end = message.indexOf('\n');
+    return (end < 0 ? message : message.substring(0, end)).trim()
+        + " (is the NVIDIA driver, libcuda.so.1, installed and a GPU visible?)";
   }
 
   /** Null when every kernel module's PTX is on the class path, else why not. */
