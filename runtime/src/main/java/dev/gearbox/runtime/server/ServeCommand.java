@@ -24,7 +24,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  * serve --model DIR [--placement NAME=PATTERN]... [--port 50051] [--metrics-port 9400]
- *       [--memory-budget 2g] [--max-waiting 1024] [--kv-block-tokens 16]
+ *       [--memory-budget 2g (CPU; GPU: 85% of its KV pool)] [--max-waiting 1024] [--kv-block-tokens 16]
  *       [--prefill-tokens-per-step 512] [--grace-seconds 30] [--backend cpu|cuda|auto]
  * </pre>
  */
@@ -88,7 +88,7 @@ public final class ServeCommand {
         serving.grpc().engine().placements().stream().map(Placement::name).toList(),
         serving.grpc().port(),
         serving.metrics().port(),
-        options.memoryBudget());
+        budgetFor(options, serving.model()));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -112,7 +112,7 @@ public final class ServeCommand {
       }
       EngineConfig config =
           new EngineConfig(
-              options.memoryBudget(),
+              budgetFor(options, model),
               options.kvBlockTokens(),
               maxRunning(model),
               options.maxWaiting(),
@@ -138,6 +138,21 @@ public final class ServeCommand {
     }
   }
 
+  /**
+   * The engine's memory budget: {@code --memory-budget} when given; else on the GPU 85% of the KV
+   * page pool (the engine counts exact state bytes, the pool also holds page rounding and the
+   * sliding-window rings' spare pages), and 2 GiB on the CPU.
+   */
+  static long budgetFor(Options options, LanguageModel model) {
+    if (options.memoryBudget() > 0) {
+      return options.memoryBudget();
+    }
+    if (model instanceof CudaLanguageModel cuda && cuda.kvPoolBytes() > 0) {
+      return Math.max(64L << 20, (long) (0.85 * cuda.kvPoolBytes()));
+    }
+    return 2L << 30;
+  }
+
   /** Sequences the engine may run at once: 256, or the GPU model's slots. */
   static int maxRunning(LanguageModel model) {
     return model instanceof CudaLanguageModel cuda ? Math.min(256, cuda.options().maxSlots()) : 256;
@@ -148,7 +163,7 @@ public final class ServeCommand {
     List<String[]> placements = new ArrayList<>();
     int port = 50051;
     int metricsPort = 9400;
-    long budget = 2L << 30;
+    long budget = 0; // 0: chosen at start from the backend (budgetFor)
     int maxWaiting = 1024;
     int block = 16;
     int prefill = 512;

@@ -36,6 +36,17 @@ class ServeCommandTest {
   }
 
   @Test
+  void memoryBudgetDefaultsByBackendAndAnExplicitOneWins() {
+    var model = new dev.gearbox.runtime.engine.TestingLanguageModel(26, 4, 256);
+    ServeCommand.Options defaults = ServeCommand.parse(new String[] {"--model", dir.toString()});
+    assertEquals(0, defaults.memoryBudget(), "no flag: chosen from the backend at start");
+    assertEquals(2L << 30, ServeCommand.budgetFor(defaults, model), "CPU default");
+    ServeCommand.Options explicit =
+        ServeCommand.parse(new String[] {"--model", dir.toString(), "--memory-budget", "3g"});
+    assertEquals(3L << 30, ServeCommand.budgetFor(explicit, model));
+  }
+
+  @Test
   void acceptsTheOperatorsPodArguments() throws Exception {
     // The operator's ConfigMap file and --flag=value arguments (operator ServingPod/ServingConfig).
     Path file = dir.resolve("placements.json");

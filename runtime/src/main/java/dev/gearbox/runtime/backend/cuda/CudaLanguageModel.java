@@ -25,6 +25,8 @@ import jcuda.driver.CUdeviceptr;
  * (see {@link DecodeGraphs}). Public methods are synchronized and make the context current.
  */
 public final class CudaLanguageModel implements LanguageModel, DeviceSampling {
+  private final long kvPoolBytes;
+
   private final ModelConfig config;
   private final CudaOptions options;
   private final CudaContext ctx;
@@ -84,7 +86,8 @@ public final class CudaLanguageModel implements LanguageModel, DeviceSampling {
     }
     this.table = new PageTable(ctx, options.maxSlots(), window, config.maxPositions(),
         options.prefillChunk(), options.pageTokens(), totalPages);
-    this.kvPool = ctx.allocZeroed(Math.max(16, totalPages * pageBytes));
+    this.kvPoolBytes = totalPages * pageBytes;
+    this.kvPool = ctx.allocZeroed(Math.max(16, kvPoolBytes));
     for (int p = 0; p < window.length; p++) {
       if (forward.mixer(p) instanceof AttentionLayer a) {
         a.bind(kvPool, table.device(), options.pageTokens(), table.stride, table.base[p],
@@ -157,6 +160,11 @@ public final class CudaLanguageModel implements LanguageModel, DeviceSampling {
   /** KV pages free in the pool, and the pool's size in pages. */
   public synchronized int freeKvPages() {
     return table.pages.available();
+  }
+
+  /** Bytes of the paged KV pool on the device (what full- and sliding-window attention share). */
+  public long kvPoolBytes() {
+    return kvPoolBytes;
   }
 
   /** CUDA graphs captured so far (0 with graphs off). */
