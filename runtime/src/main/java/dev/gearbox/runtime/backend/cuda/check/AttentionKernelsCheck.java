@@ -1,9 +1,9 @@
 package dev.gearbox.runtime.backend.cuda.check;
 
-import static dev.gearbox.runtime.backend.cuda.check.DenseKernelsCheck.bf16;
-import static dev.gearbox.runtime.backend.cuda.check.DenseKernelsCheck.downloadShorts;
-import static dev.gearbox.runtime.backend.cuda.check.DenseKernelsCheck.f32;
-import static dev.gearbox.runtime.backend.cuda.check.DenseKernelsCheck.roundBf16;
+import static dev.gearbox.runtime.backend.cuda.check.DeviceArrays.bf16;
+import static dev.gearbox.runtime.backend.cuda.check.DeviceArrays.downloadShorts;
+import static dev.gearbox.runtime.backend.cuda.check.DeviceArrays.f32;
+import static dev.gearbox.runtime.backend.cuda.check.DeviceArrays.roundBf16;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 
@@ -210,11 +210,11 @@ public final class AttentionKernelsCheck {
   }
 
   private CUdeviceptr upload(float[] v) {
-    return DenseKernelsCheck.upload(ctx, v);
+    return DeviceArrays.upload(ctx, v);
   }
 
   private CUdeviceptr upload(int[] v) {
-    return DenseKernelsCheck.upload(ctx, v);
+    return DeviceArrays.upload(ctx, v);
   }
 
   private static String describe(AttentionShape s) {
@@ -306,15 +306,15 @@ public final class AttentionKernelsCheck {
         shape);
     String name = "ropeStore " + describe(shape) + (norm ? " qkNorm" : "")
         + (segmented ? " seg" : "");
-    DenseKernelsCheck.report(name + " q", DenseKernelsCheck.download(ctx, dQkv, qkv.length),
+    DeviceArrays.report(name + " q", DeviceArrays.download(ctx, dQkv, qkv.length),
         refQkv, 1e-4, failures);
     short[] pool = downloadShorts(ctx, dPool, model.pool.length);
     float[] gpuPool = new float[pool.length];
     for (int i = 0; i < pool.length; i++) {
       gpuPool[i] = f32(pool[i]);
     }
-    DenseKernelsCheck.report(name + " kv pages", gpuPool, refPool, 2e-2, failures);
-    DenseKernelsCheck.freeAll(ctx, dQkv, dSeg, dSlots, dPositions, dInv, dqn, dkn, dPool, dTable);
+    DeviceArrays.report(name + " kv pages", gpuPool, refPool, 2e-2, failures);
+    DeviceArrays.freeAll(ctx, dQkv, dSeg, dSlots, dPositions, dInv, dqn, dkn, dPool, dTable);
   }
 
   private void decode(AttentionShape shape, int[] positions, int splits, boolean segmented) {
@@ -360,11 +360,11 @@ public final class AttentionKernelsCheck {
     if (partial != null) {
       // The last block of each (row, kv head) must leave its completion counter at zero: a second
       // launch over the same scratch gives the same result.
-      float[] first = DenseKernelsCheck.download(ctx, dOut, ref.length);
+      float[] first = DeviceArrays.download(ctx, dOut, ref.length);
       cuMemcpyHtoD(dOut, Pointer.to(poison), 4L * poison.length);
       attention.decode(dQkv, dOut, rows, dSeg, dSlots, dPositions, dPool, dTable, shape,
           partial, splits);
-      float[] second = DenseKernelsCheck.download(ctx, dOut, ref.length);
+      float[] second = DeviceArrays.download(ctx, dOut, ref.length);
       int[] counters = new int[AttentionKernels.SPLIT_COUNTERS];
       cuMemcpyDtoH(Pointer.to(counters), partial, 4L * counters.length);
       boolean same = Arrays.equals(first, second);
@@ -378,9 +378,9 @@ public final class AttentionKernelsCheck {
     }
     String name = "decode " + describe(shape) + " positions=" + Arrays.toString(positions)
         + " splits=" + splits + (segmented ? " seg" : "");
-    DenseKernelsCheck.report(name, DenseKernelsCheck.download(ctx, dOut, ref.length), ref, 1e-4,
+    DeviceArrays.report(name, DeviceArrays.download(ctx, dOut, ref.length), ref, 1e-4,
         failures);
-    DenseKernelsCheck.freeAll(ctx, dQkv, dOut, dSeg, dSlots, dPositions, dPool, dTable, partial);
+    DeviceArrays.freeAll(ctx, dQkv, dOut, dSeg, dSlots, dPositions, dPool, dTable, partial);
   }
 
   private void prefill(AttentionShape shape, int rows, int firstPosition) {
@@ -407,8 +407,8 @@ public final class AttentionKernelsCheck {
     CUdeviceptr dTable = upload(model.pageTable);
     attention.prefill(dQkv, dOut, rows, slot, firstPosition, dPool, dTable, shape);
     String name = "prefill " + describe(shape) + " rows=" + rows + " first=" + firstPosition;
-    DenseKernelsCheck.report(name, DenseKernelsCheck.download(ctx, dOut, ref.length), ref, 1e-4,
+    DeviceArrays.report(name, DeviceArrays.download(ctx, dOut, ref.length), ref, 1e-4,
         failures);
-    DenseKernelsCheck.freeAll(ctx, dQkv, dOut, dPool, dTable);
+    DeviceArrays.freeAll(ctx, dQkv, dOut, dPool, dTable);
   }
 }
