@@ -61,6 +61,10 @@ final class DecodeGraphs implements AutoCloseable {
   private final CudaContext ctx;
   private final Lru<Key, Graph> graphs = new Lru<>(CAPACITY, Graph::destroy);
   private int captures;
+  // The last launched graph and its key: the allocation-free path for an unchanged batch. The
+  // last inserted graph is never the one an insertion evicts, so lastGraph is always live.
+  private Key lastKey;
+  private Graph lastGraph;
 
   DecodeGraphs(CudaContext ctx) {
     this.ctx = ctx;
@@ -76,14 +80,27 @@ final class DecodeGraphs implements AutoCloseable {
   }
 
   /**
-   * Launches the graph for {@code key}, capturing {@code launches} (which must only enqueue work on
-   * the context's stream) the first time.
+   * Launches the graph for (bucket, sample, pairs), capturing {@code launches} (which must only
+   * enqueue work on the context's stream) the first time. A step with the same shape as the last
+   * one (the steady state of a running batch) allocates nothing: it reuses the last graph without
+   * building a key.
    */
-  void launch(Key key, Runnable launches) {
-    Graph graph = graphs.get(key);
-    if (graph == null) {
-      graph = capture(launches);
-      graphs.put(key, graph);
+  void launch(int bucket, boolean sample, BitSet pairs, Runnable launches) {
+    Graph graph;
+    if (lastKey != null
+        && lastKey.bucket() == bucket
+        && lastKey.sample() == sample
+        && lastKey.pairs().equals(pairs)) {
+      graph = lastGraph;
+    } else {
+      Key key = new Key(bucket, sample, pairs);
+      graph = graphs.get(key);
+      if (graph == null) {
+        graph = capture(launches);
+        graphs.put(key, graph);
+      }
+      lastKey = key;
+      lastGraph = graph;
     }
     cuGraphLaunch(graph.exec(), ctx.stream());
   }

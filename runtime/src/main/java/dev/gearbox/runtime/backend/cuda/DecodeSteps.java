@@ -16,6 +16,12 @@ final class DecodeSteps implements AutoCloseable {
   private final Workspace ws;
   private final PageTable table;
   private final DecodeGraphs graphs;
+  // Per-step scratch reused every step, and the capture callback built once (a lambda per step
+  // would allocate): it reads the step being captured from these fields.
+  private final BitSet used;
+  private int stepBucket;
+  private boolean stepSample;
+  private final Runnable captureStep;
   private final int[][] pairRows;
   private final int[] pairCount;
   private final CudaSequence[] rowSequences;
@@ -27,6 +33,8 @@ final class DecodeSteps implements AutoCloseable {
     this.ws = ws;
     this.table = table;
     this.graphs = new DecodeGraphs(ctx);
+    this.used = new BitSet(forward.pairs);
+    this.captureStep = () -> this.forward.decodeStep(stepBucket, this.used, stepSample);
     this.graphsWork = useGraphs;
     this.pairRows = new int[forward.pairs][ws.maxBucket];
     this.pairCount = new int[forward.pairs];
@@ -70,7 +78,8 @@ final class DecodeSteps implements AutoCloseable {
         }
       }
     }
-    BitSet used = new BitSet(forward.pairs);
+    BitSet used = this.used;
+    used.clear();
     for (int p = 0; p < forward.pairs; p++) {
       if (pairCount[p] > 0) {
         used.set(p);
@@ -88,8 +97,9 @@ final class DecodeSteps implements AutoCloseable {
   private void launch(int bucket, BitSet used, boolean sample) {
     if (graphsWork) {
       try {
-        graphs.launch(new DecodeGraphs.Key(bucket, sample, used),
-            () -> forward.decodeStep(bucket, used, sample));
+        stepBucket = bucket;
+        stepSample = sample;
+        graphs.launch(bucket, sample, used, captureStep);
         return;
       } catch (jcuda.CudaException e) {
         graphsWork = false;
