@@ -48,9 +48,14 @@ public enum ModelBackend {
 
   /** Loads the checkpoint in {@code dir} on this backend ({@code threads <= 0}: every core). */
   public LanguageModel load(Path dir, int threads, PrintStream log) {
-    ModelBackend chosen = resolve(() -> gpuOpens(log));
+    return load(dir, threads, CudaOptions.defaults(), log);
+  }
+
+  /** As {@link #load(Path, int, PrintStream)}, the GPU model sized by {@code cuda}. */
+  public LanguageModel load(Path dir, int threads, CudaOptions cuda, PrintStream log) {
+    ModelBackend chosen = resolve(() -> gpuOpens(cuda.device(), log));
     if (chosen == CUDA) {
-      return loadCuda(dir, CudaOptions.defaults());
+      return loadCuda(dir, cuda);
     }
     return threads > 0 ? Models.load(dir, threads) : Models.load(dir);
   }
@@ -65,9 +70,9 @@ public enum ModelBackend {
     }
   }
 
-  /** True when GPU 0 opens with the Gearbox kernels; otherwise logs why and returns false. */
-  static boolean gpuOpens(PrintStream log) {
-    try (CudaContext ctx = CudaContext.open(0)) {
+  /** True when GPU {@code device} opens with the Gearbox kernels; else logs why, returns false. */
+  static boolean gpuOpens(int device, PrintStream log) {
+    try (CudaContext ctx = CudaContext.open(device)) {
       return true;
     } catch (RuntimeException | LinkageError e) {
       log.println("gearbox runtime: --backend auto: no usable GPU (" + e.getMessage()

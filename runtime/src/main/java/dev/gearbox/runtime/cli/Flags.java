@@ -45,6 +45,16 @@ public final class Flags {
     }
   }
 
+  /** {@code true}/{@code false} (also {@code on}/{@code off}). */
+  public static boolean bool(String flag, String value) {
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "true", "on" -> true;
+      case "false", "off" -> false;
+      default ->
+          throw new IllegalArgumentException(flag + " expects true or false, got '" + value + "'");
+    };
+  }
+
   /** Any {@code float}. */
   public static float number(String flag, String value) {
     try {

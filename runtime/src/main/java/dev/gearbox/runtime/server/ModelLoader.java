@@ -1,6 +1,7 @@
 package dev.gearbox.runtime.server;
 
 import dev.gearbox.runtime.backend.ModelBackend;
+import dev.gearbox.runtime.backend.cuda.CudaOptions;
 import dev.gearbox.runtime.model.LanguageModel;
 import dev.gearbox.runtime.model.Models;
 import java.io.IOException;
@@ -18,8 +19,8 @@ public interface ModelLoader {
     return Models::load;
   }
 
-  /** Loads on {@code backend} (CPU with every core; CUDA on GPU 0 with default options). */
-  static ModelLoader forBackend(ModelBackend backend) {
-    return dir -> backend.load(dir, 0, System.err);
+  /** Loads on {@code backend}: the CPU with every core, or the GPU sized by {@code cuda}. */
+  static ModelLoader forBackend(ModelBackend backend, CudaOptions cuda) {
+    return dir -> backend.load(dir, 0, cuda, System.err);
   }
 }

@@ -2,6 +2,7 @@ package dev.gearbox.runtime.server;
 
 import dev.gearbox.runtime.backend.ModelBackend;
 import dev.gearbox.runtime.backend.cuda.CudaLanguageModel;
+import dev.gearbox.runtime.backend.cuda.CudaOptions;
 import dev.gearbox.runtime.cli.Flags;
 import dev.gearbox.runtime.engine.Engine;
 import dev.gearbox.runtime.engine.EngineConfig;
@@ -26,6 +27,8 @@ import java.util.concurrent.CountDownLatch;
  * serve --model DIR [--placement NAME=PATTERN]... [--port 50051] [--metrics-port 9400]
  *       [--memory-budget 2g (CPU; GPU: 85% of its KV pool)] [--max-waiting 1024] [--kv-block-tokens 16]
  *       [--prefill-tokens-per-step 512] [--grace-seconds 30] [--backend cpu|cuda|auto]
+ *       [--gpu-max-sequences 64] [--gpu-kv-memory 40g (default: 90% of free memory)]
+ *       [--gpu-device 0] [--gpu-graphs true|false]
  * </pre>
  */
 public final class ServeCommand {
@@ -41,7 +44,8 @@ public final class ServeCommand {
       int kvBlockTokens,
       int prefillTokensPerStep,
       Duration grace,
-      Backend backend) {}
+      Backend backend,
+      CudaOptions cuda) {}
 
   /** Which kernels run the model (see {@link ModelBackend}). */
   enum Backend {
@@ -67,7 +71,7 @@ public final class ServeCommand {
       System.exit(2);
       return;
     }
-    run(options, ModelLoader.forBackend(options.backend().shared()));
+    run(options, ModelLoader.forBackend(options.backend().shared(), options.cuda()));
   }
 
   /** A running server: gRPC, metrics HTTP and the model, closed in that order. */
@@ -169,6 +173,7 @@ public final class ServeCommand {
     int prefill = 512;
     long grace = 30;
     Backend backend = Backend.CPU;
+    CudaOptions cuda = CudaOptions.defaults();
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       String value;
@@ -200,6 +205,10 @@ public final class ServeCommand {
         case "--kv-block-tokens" -> block = Flags.intValue(flag, value);
         case "--prefill-tokens-per-step" -> prefill = Flags.intValue(flag, value);
         case "--grace-seconds" -> grace = Flags.intValue(flag, value);
+        case "--gpu-max-sequences" -> cuda = cuda.withMaxSequences(Flags.intValue(flag, value));
+        case "--gpu-kv-memory" -> cuda = cuda.withKvBytes(Flags.bytes(flag, value));
+        case "--gpu-device" -> cuda = cuda.withDevice(Flags.intValue(flag, value));
+        case "--gpu-graphs" -> cuda = cuda.withGraphs(Flags.bool(flag, value));
         default -> throw new IllegalArgumentException("unknown flag " + flag);
       }
     }
@@ -211,7 +220,7 @@ public final class ServeCommand {
     }
     return new Options(
         model, placements, port, metricsPort, budget, maxWaiting, block, prefill,
-        Duration.ofSeconds(grace), backend);
+        Duration.ofSeconds(grace), backend, cuda);
   }
 
 }

@@ -36,6 +36,26 @@ class ServeCommandTest {
   }
 
   @Test
+  void gpuFlagsSizeTheCudaModel() {
+    ServeCommand.Options o =
+        ServeCommand.parse(new String[] {
+          "--model", dir.toString(), "--backend=cuda", "--gpu-max-sequences", "128",
+          "--gpu-kv-memory=40g", "--gpu-device", "1", "--gpu-graphs", "off"
+        });
+    assertEquals(128, o.cuda().maxSlots());
+    assertEquals(128, o.cuda().maxBatch());
+    assertEquals(40L << 30, o.cuda().kvBytes());
+    assertEquals(1, o.cuda().device());
+    assertEquals(false, o.cuda().useGraphs());
+    ServeCommand.Options many =
+        ServeCommand.parse(new String[] {"--model", dir.toString(), "--gpu-max-sequences", "1000"});
+    assertEquals(1000, many.cuda().maxSlots());
+    assertEquals(512, many.cuda().maxBatch(), "steps run at most the largest graph bucket");
+    assertTrue(message("--model", dir.toString(), "--gpu-graphs", "maybe")
+        .contains("--gpu-graphs expects true or false, got 'maybe'"));
+  }
+
+  @Test
   void memoryBudgetDefaultsByBackendAndAnExplicitOneWins() {
     var model = new dev.gearbox.runtime.engine.TestingLanguageModel(26, 4, 256);
     ServeCommand.Options defaults = ServeCommand.parse(new String[] {"--model", dir.toString()});

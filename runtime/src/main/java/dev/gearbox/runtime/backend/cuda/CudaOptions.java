@@ -54,6 +54,18 @@ public record CudaOptions(
     return new CudaOptions(maxSlots, maxBatch, pageTokens, tokens, kvBytes, useGraphs, device);
   }
 
+  /** {@code sequences} alive at once, decoded together in steps of up to that many rows. */
+  public CudaOptions withMaxSequences(int sequences) {
+    int batch = Math.min(sequences, BUCKETS[BUCKETS.length - 1]);
+    return new CudaOptions(
+        sequences, batch, pageTokens, prefillChunk, kvBytes, useGraphs, device);
+  }
+
+  public CudaOptions withDevice(int ordinal) {
+    return new CudaOptions(
+        maxSlots, maxBatch, pageTokens, prefillChunk, kvBytes, useGraphs, ordinal);
+  }
+
   public CudaOptions withKvBytes(long bytes) {
     return new CudaOptions(maxSlots, maxBatch, pageTokens, prefillChunk, bytes, useGraphs, device);
   }
