@@ -132,7 +132,7 @@ public final class RecurrentKernels {
       CUdeviceptr recurrent,
       CUdeviceptr conv,
       GdnShape shape) {
-    validate(shape);
+    RecurrentShapes.validate(shape);
     validateRows(rows, seg, sequential);
     require(qkvz, "qkvz");
     require(ba, "ba");
@@ -213,7 +213,7 @@ public final class RecurrentKernels {
       CUdeviceptr recurrent,
       CUdeviceptr conv,
       KdaShape shape) {
-    validate(shape);
+    RecurrentShapes.validate(shape);
     validateRows(rows, seg, sequential);
     require(q, "q");
     require(k, "k");
@@ -298,7 +298,7 @@ public final class RecurrentKernels {
       CUdeviceptr recurrent,
       CUdeviceptr conv,
       MambaShape shape) {
-    validate(shape);
+    RecurrentShapes.validate(shape);
     validateRows(rows, seg, sequential);
     require(zxbc, "zxbc");
     require(dt, "dt");
@@ -442,84 +442,6 @@ public final class RecurrentKernels {
         flag(sequential));
   }
 
-  /** Host-side checks of a GDN shape against what the kernels support. */
-  static void validate(GdnShape shape) {
-    positive(shape.valueHeads(), "valueHeads");
-    positive(shape.keyHeads(), "keyHeads");
-    if (shape.valueHeads() % shape.keyHeads() != 0) {
-      throw new IllegalArgumentException(
-          "valueHeads "
-              + shape.valueHeads()
-              + " is not a multiple of keyHeads "
-              + shape.keyHeads());
-    }
-    validateDeltaState(shape.keyHeadDim(), shape.valueHeadDim(), "keyHeadDim", "valueHeadDim");
-    validateConvKernel(shape.convKernel(), "convKernel");
-  }
-
-  /** Host-side checks of a KDA shape against what the kernels support. */
-  static void validate(KdaShape shape) {
-    positive(shape.heads(), "heads");
-    validateDeltaState(shape.headDim(), shape.headDim(), "headDim", "headDim");
-    validateConvKernel(shape.convKernel(), "convKernel");
-  }
-
-  /** Host-side checks of a Mamba shape against what the kernels support. */
-  static void validate(MambaShape shape) {
-    positive(shape.dInner(), "dInner");
-    positive(shape.dXb(), "dXb");
-    int dState = shape.dState();
-    if (dState <= 0 || dState > 256 || Integer.bitCount(dState) != 1) {
-      throw new IllegalArgumentException("dState " + dState + " must be a power of two <= 256");
-    }
-    if (shape.dInner() % dState != 0
-        || shape.dXb() % dState != 0
-        || (shape.dInner() / dState) % (shape.dXb() / dState) != 0) {
-      throw new IllegalArgumentException(
-          "dInner "
-              + shape.dInner()
-              + " and dXb "
-              + shape.dXb()
-              + " must be multiples of dState "
-              + dState
-              + " with dInner/dXb integral");
-    }
-    validateConvKernel(shape.dConv(), "dConv");
-  }
-
-  private static void validateDeltaState(int dk, int dv, String dkName, String dvName) {
-    if (dk <= 0 || dk > MAX_HEAD_DIM) {
-      throw new IllegalArgumentException(dkName + " " + dk + " must be in 1.." + MAX_HEAD_DIM);
-    }
-    if (dv <= 0 || dv > MAX_HEAD_DIM) {
-      throw new IllegalArgumentException(dvName + " " + dv + " must be in 1.." + MAX_HEAD_DIM);
-    }
-    int threads = deltaThreads(dk, deltaColumns(dv));
-    if (threads > DELTA_THREADS) {
-      throw new IllegalArgumentException(
-          dkName
-              + " x "
-              + dvName
-              + " = "
-              + dk
-              + " x "
-              + dv
-              + " is not supported: a block would need "
-              + threads
-              + " threads (at most "
-              + DELTA_THREADS
-              + "; value dims that are multiples of "
-              + DELTA_COLUMNS
-              + " always fit)");
-    }
-  }
-
-  private static void validateConvKernel(int kernel, String name) {
-    if (kernel < 1 || kernel > MAX_CONV_KERNEL) {
-      throw new IllegalArgumentException(name + " " + kernel + " must be in 1.." + MAX_CONV_KERNEL);
-    }
-  }
-
   /** Checks rows and the seg/sequential combination. */
   static void validateRows(int rows, CUdeviceptr seg, boolean sequential) {
     if (rows < 0 || rows > MAX_ROWS) {
@@ -527,12 +449,6 @@ public final class RecurrentKernels {
     }
     if (sequential && seg != null) {
       throw new IllegalArgumentException("seg must be null when sequential (prefill of one slot)");
-    }
-  }
-
-  private static void positive(int value, String name) {
-    if (value <= 0) {
-      throw new IllegalArgumentException(name + " " + value + " must be positive");
     }
   }
 

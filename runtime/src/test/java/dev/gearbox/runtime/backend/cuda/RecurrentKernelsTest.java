@@ -39,11 +39,11 @@ class RecurrentKernelsTest {
 
   @Test
   void acceptsRealisticShapes() {
-    assertDoesNotThrow(() -> RecurrentKernels.validate(new GdnShape(32, 16, 128, 128, 4, 1e-6f)));
-    assertDoesNotThrow(() -> RecurrentKernels.validate(new GdnShape(3, 1, 40, 48, 3, 1e-6f)));
-    assertDoesNotThrow(() -> RecurrentKernels.validate(new KdaShape(32, 128, 4, 1e-5f, true)));
-    assertDoesNotThrow(() -> RecurrentKernels.validate(new MambaShape(4096, 16, 1024, 4, false)));
-    assertDoesNotThrow(() -> RecurrentKernels.validate(new MambaShape(256, 64, 128, 4, true)));
+    assertDoesNotThrow(() -> RecurrentShapes.validate(new GdnShape(32, 16, 128, 128, 4, 1e-6f)));
+    assertDoesNotThrow(() -> RecurrentShapes.validate(new GdnShape(3, 1, 40, 48, 3, 1e-6f)));
+    assertDoesNotThrow(() -> RecurrentShapes.validate(new KdaShape(32, 128, 4, 1e-5f, true)));
+    assertDoesNotThrow(() -> RecurrentShapes.validate(new MambaShape(4096, 16, 1024, 4, false)));
+    assertDoesNotThrow(() -> RecurrentShapes.validate(new MambaShape(256, 64, 128, 4, true)));
   }
 
   @Test
@@ -54,7 +54,7 @@ class RecurrentKernelsTest {
     assertEquals(96, RecurrentKernels.deltaThreads(40, 48));  // 2 row groups
     assertEquals(32, RecurrentKernels.deltaThreads(32, 32));
     assertEquals(512, RecurrentKernels.deltaThreads(512, 32));
-    assertDoesNotThrow(() -> RecurrentKernels.validate(new GdnShape(4, 2, 128, 256, 4, 1e-6f)));
+    assertDoesNotThrow(() -> RecurrentShapes.validate(new GdnShape(4, 2, 128, 256, 4, 1e-6f)));
   }
 
   @Test
@@ -62,7 +62,7 @@ class RecurrentKernelsTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> RecurrentKernels.validate(new GdnShape(6, 4, 64, 64, 4, 1e-6f)));
+            () -> RecurrentShapes.validate(new GdnShape(6, 4, 64, 64, 4, 1e-6f)));
     assertTrue(e.getMessage().contains("valueHeads"), e.getMessage());
   }
 
@@ -72,11 +72,11 @@ class RecurrentKernelsTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> RecurrentKernels.validate(new GdnShape(4, 2, 128, 200, 4, 1e-6f)));
+            () -> RecurrentShapes.validate(new GdnShape(4, 2, 128, 200, 4, 1e-6f)));
     assertTrue(e.getMessage().contains("keyHeadDim x valueHeadDim"), e.getMessage());
     assertThrows(
         IllegalArgumentException.class,
-        () -> RecurrentKernels.validate(new KdaShape(2, 1024, 4, 1e-5f, false)));
+        () -> RecurrentShapes.validate(new KdaShape(2, 1024, 4, 1e-5f, false)));
   }
 
   @Test
@@ -84,11 +84,11 @@ class RecurrentKernelsTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> RecurrentKernels.validate(new KdaShape(2, 64, 12, 1e-5f, false)));
+            () -> RecurrentShapes.validate(new KdaShape(2, 64, 12, 1e-5f, false)));
     assertTrue(e.getMessage().contains("convKernel"), e.getMessage());
     assertThrows(
         IllegalArgumentException.class,
-        () -> RecurrentKernels.validate(new MambaShape(64, 16, 32, 0, false)));
+        () -> RecurrentShapes.validate(new MambaShape(64, 16, 32, 0, false)));
   }
 
   @Test
@@ -96,11 +96,11 @@ class RecurrentKernelsTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> RecurrentKernels.validate(new MambaShape(96, 24, 48, 4, false)));
+            () -> RecurrentShapes.validate(new MambaShape(96, 24, 48, 4, false)));
     assertTrue(e.getMessage().contains("dState"), e.getMessage());
     assertThrows(
         IllegalArgumentException.class,
-        () -> RecurrentKernels.validate(new MambaShape(96, 16, 64, 4, false)));
+        () -> RecurrentShapes.validate(new MambaShape(96, 16, 64, 4, false)));
   }
 
   @Test
