@@ -1,6 +1,5 @@
 package dev.gearbox.runtime.backend.cuda;
 
-import dev.gearbox.runtime.backend.cuda.DenseKernels.Check;
 import java.util.List;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;

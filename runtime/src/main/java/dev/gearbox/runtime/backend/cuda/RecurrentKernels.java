@@ -134,16 +134,16 @@ public final class RecurrentKernels {
       GdnShape shape) {
     RecurrentShapes.validate(shape);
     validateRows(rows, seg, sequential);
-    require(qkvz, "qkvz");
-    require(ba, "ba");
-    require(core, "core");
-    require(slots, "slots");
-    require(convWeight, "convWeight");
-    require(dtBias, "dtBias");
-    require(aLog, "aLog");
-    require(normWeight, "normWeight");
-    require(recurrent, "recurrent");
-    require(conv, "conv");
+    Check.notNull("qkvz", qkvz);
+    Check.notNull("ba", ba);
+    Check.notNull("core", core);
+    Check.notNull("slots", slots);
+    Check.notNull("convWeight", convWeight);
+    Check.notNull("dtBias", dtBias);
+    Check.notNull("aLog", aLog);
+    Check.notNull("normWeight", normWeight);
+    Check.notNull("recurrent", recurrent);
+    Check.notNull("conv", conv);
     if (rows == 0) {
       return;
     }
@@ -215,22 +215,22 @@ public final class RecurrentKernels {
       KdaShape shape) {
     RecurrentShapes.validate(shape);
     validateRows(rows, seg, sequential);
-    require(q, "q");
-    require(k, "k");
-    require(v, "v");
-    require(decay, "decay");
-    require(gate, "gate");
-    require(beta, "beta");
-    require(core, "core");
-    require(slots, "slots");
-    require(qConv, "qConv");
-    require(kConv, "kConv");
-    require(vConv, "vConv");
-    require(aLog, "aLog");
-    require(dtBias, "dtBias");
-    require(normWeight, "normWeight");
-    require(recurrent, "recurrent");
-    require(conv, "conv");
+    Check.notNull("q", q);
+    Check.notNull("k", k);
+    Check.notNull("v", v);
+    Check.notNull("decay", decay);
+    Check.notNull("gate", gate);
+    Check.notNull("beta", beta);
+    Check.notNull("core", core);
+    Check.notNull("slots", slots);
+    Check.notNull("qConv", qConv);
+    Check.notNull("kConv", kConv);
+    Check.notNull("vConv", vConv);
+    Check.notNull("aLog", aLog);
+    Check.notNull("dtBias", dtBias);
+    Check.notNull("normWeight", normWeight);
+    Check.notNull("recurrent", recurrent);
+    Check.notNull("conv", conv);
     if (rows == 0) {
       return;
     }
@@ -300,16 +300,16 @@ public final class RecurrentKernels {
       MambaShape shape) {
     RecurrentShapes.validate(shape);
     validateRows(rows, seg, sequential);
-    require(zxbc, "zxbc");
-    require(dt, "dt");
-    require(y, "y");
-    require(slots, "slots");
-    require(convWeight, "convWeight");
-    require(aNeg, "aNeg");
-    require(d, "d");
-    require(dtBias, "dtBias");
-    require(recurrent, "recurrent");
-    require(conv, "conv");
+    Check.notNull("zxbc", zxbc);
+    Check.notNull("dt", dt);
+    Check.notNull("y", y);
+    Check.notNull("slots", slots);
+    Check.notNull("convWeight", convWeight);
+    Check.notNull("aNeg", aNeg);
+    Check.notNull("d", d);
+    Check.notNull("dtBias", dtBias);
+    Check.notNull("recurrent", recurrent);
+    Check.notNull("conv", conv);
     if (rows == 0) {
       return;
     }
@@ -449,12 +449,6 @@ public final class RecurrentKernels {
     }
     if (sequential && seg != null) {
       throw new IllegalArgumentException("seg must be null when sequential (prefill of one slot)");
-    }
-  }
-
-  private static void require(CUdeviceptr pointer, String name) {
-    if (pointer == null) {
-      throw new IllegalArgumentException(name + " is null");
     }
   }
 

@@ -13,8 +13,8 @@ final class RecurrentShapes {
 
   /** Host-side checks of a GDN shape against what the kernels support. */
   static void validate(GdnShape shape) {
-    positive(shape.valueHeads(), "valueHeads");
-    positive(shape.keyHeads(), "keyHeads");
+    Check.positive("valueHeads", shape.valueHeads());
+    Check.positive("keyHeads", shape.keyHeads());
     if (shape.valueHeads() % shape.keyHeads() != 0) {
       throw new IllegalArgumentException(
           "valueHeads "
@@ -28,15 +28,15 @@ final class RecurrentShapes {
 
   /** Host-side checks of a KDA shape against what the kernels support. */
   static void validate(KdaShape shape) {
-    positive(shape.heads(), "heads");
+    Check.positive("heads", shape.heads());
     validateDeltaState(shape.headDim(), shape.headDim(), "headDim", "headDim");
     validateConvKernel(shape.convKernel(), "convKernel");
   }
 
   /** Host-side checks of a Mamba shape against what the kernels support. */
   static void validate(MambaShape shape) {
-    positive(shape.dInner(), "dInner");
-    positive(shape.dXb(), "dXb");
+    Check.positive("dInner", shape.dInner());
+    Check.positive("dXb", shape.dXb());
     int dState = shape.dState();
     if (dState <= 0 || dState > 256 || Integer.bitCount(dState) != 1) {
       throw new IllegalArgumentException("dState " + dState + " must be a power of two <= 256");
@@ -88,11 +88,4 @@ final class RecurrentShapes {
       throw new IllegalArgumentException(name + " " + kernel + " must be in 1.." + RecurrentKernels.MAX_CONV_KERNEL);
     }
   }
-
-  private static void positive(int value, String name) {
-    if (value <= 0) {
-      throw new IllegalArgumentException(name + " " + value + " must be positive");
-    }
-  }
-
 }

@@ -90,9 +90,9 @@ class KernelModulesTest {
 
   @Test
   void alignmentSeesByteOffsets() {
-    assertEquals(0, DenseKernels.Address.of(ALIGNED));
-    assertEquals(48, DenseKernels.Address.of(ALIGNED.withByteOffset(48)));
-    assertEquals(52, DenseKernels.Address.of(ALIGNED.withByteOffset(48).withByteOffset(4)));
+    assertEquals(0, Address.of(ALIGNED));
+    assertEquals(48, Address.of(ALIGNED.withByteOffset(48)));
+    assertEquals(52, Address.of(ALIGNED.withByteOffset(48).withByteOffset(4)));
   }
 
   @Test
