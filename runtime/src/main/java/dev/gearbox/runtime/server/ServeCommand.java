@@ -44,23 +44,8 @@ public final class ServeCommand {
       int kvBlockTokens,
       int prefillTokensPerStep,
       Duration grace,
-      Backend backend,
+      ModelBackend backend,
       CudaOptions cuda) {}
-
-  /** Which kernels run the model (see {@link ModelBackend}). */
-  enum Backend {
-    CPU,
-    CUDA,
-    AUTO;
-
-    static Backend parse(String value) {
-      return valueOf(ModelBackend.parse(value).name());
-    }
-
-    ModelBackend shared() {
-      return ModelBackend.valueOf(name());
-    }
-  }
 
   public static void main(String[] args) throws Exception {
     Options options;
@@ -71,7 +56,7 @@ public final class ServeCommand {
       System.exit(2);
       return;
     }
-    run(options, ModelLoader.forBackend(options.backend().shared(), options.cuda()));
+    run(options, ModelLoader.forBackend(options.backend(), options.cuda()));
   }
 
   /** A running server: gRPC, metrics HTTP and the model, closed in that order. */
@@ -172,7 +157,7 @@ public final class ServeCommand {
     int block = 16;
     int prefill = 512;
     long grace = 30;
-    Backend backend = Backend.CPU;
+    ModelBackend backend = ModelBackend.CPU;
     CudaOptions cuda = CudaOptions.defaults();
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
@@ -190,7 +175,7 @@ public final class ServeCommand {
       switch (flag) {
         case "--model", "--model-dir" -> model = Path.of(value);
         case "--placements" -> placements.addAll(PlacementsFile.read(Path.of(value)));
-        case "--backend" -> backend = Backend.parse(value);
+        case "--backend" -> backend = ModelBackend.parse(value);
         case "--placement" -> {
           int eq = value.indexOf('=');
           if (eq <= 0 || eq == value.length() - 1) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gearbox.runtime.api.v1.InfoRequest;
 import dev.gearbox.runtime.api.v1.InfoResponse;
 import dev.gearbox.runtime.api.v1.RuntimeGrpc;
+import dev.gearbox.runtime.backend.ModelBackend;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.URI;
@@ -84,7 +85,7 @@ class ServeCommandTest {
         });
     assertEquals(dir, o.model());
     assertEquals(9000, o.port());
-    assertEquals(ServeCommand.Backend.CUDA, o.backend());
+    assertEquals(ModelBackend.CUDA, o.backend());
     assertEquals(2, o.placements().size());
     assertEquals("all-fa", o.placements().get(0)[0]);
     assertEquals("attention,attention,attention,attention", o.placements().get(0)[1]);
