@@ -5,6 +5,7 @@ import dev.gearbox.runtime.model.LanguageModel;
 import dev.gearbox.runtime.model.LayerConfig;
 import dev.gearbox.runtime.model.MixerConfig;
 import dev.gearbox.runtime.model.ModelConfig;
+import dev.gearbox.runtime.model.ModelInputs;
 import dev.gearbox.runtime.model.PlacementResolver;
 import dev.gearbox.runtime.model.SequenceState;
 import dev.gearbox.runtime.placement.Placement;
@@ -162,31 +163,9 @@ public final class CpuLanguageModel implements LanguageModel {
 
   @Override
   public SequenceState newSequence(Placement placement) {
-    if (placement.mixerNames().size() != layers.length) {
-      throw new IllegalArgumentException(
-          "placement '"
-              + placement.name()
-              + "' has "
-              + placement.mixerNames().size()
-              + " layers, expected "
-              + layers.length);
-    }
-    int[] index = new int[layers.length];
+    int[] index = ModelInputs.mixerIndices(placement, layers.length, l -> layers[l].mixerNames);
     MixerState[] states = new MixerState[layers.length];
     for (int l = 0; l < layers.length; l++) {
-      String name = placement.mixerNames().get(l);
-      index[l] = layers[l].mixerNames.indexOf(name);
-      if (index[l] < 0) {
-        throw new IllegalArgumentException(
-            "placement '"
-                + placement.name()
-                + "': layer "
-                + l
-                + " has no mixer '"
-                + name
-                + "'; it has "
-                + layers[l].mixerNames);
-      }
       states[l] = layers[l].mixers[index[l]].newState();
     }
     return new CpuSequence(this, placement, index, states);
@@ -241,7 +220,7 @@ public final class CpuLanguageModel implements LanguageModel {
               + tokens.length
               + "]");
     }
-    checkRoom(seq, length);
+    ModelInputs.checkRoom(seq.length, length, maxContextLength());
     int needed = allPositions ? length * vocab : vocab;
     if (logits.length < needed) {
       throw new IllegalArgumentException(
@@ -294,12 +273,8 @@ public final class CpuLanguageModel implements LanguageModel {
             "logits row " + r + " has " + logits[r].length + " floats, expected " + vocab);
       }
       CpuSequence seq = own(sequences[r], r);
-      checkRoom(seq, 1);
-      for (int q = 0; q < r; q++) {
-        if (rowSequences[q] == seq) {
-          throw new IllegalArgumentException("sequence at row " + r + " also appears at row " + q);
-        }
-      }
+      ModelInputs.checkRoom(seq.length, 1, maxContextLength());
+      ModelInputs.checkDistinct(sequences, r);
       rowSequences[r] = seq;
       rowPositions[r] = seq.length;
     }
@@ -325,32 +300,11 @@ public final class CpuLanguageModel implements LanguageModel {
     return seq;
   }
 
-  private void checkRoom(CpuSequence seq, int tokens) {
-    if ((long) seq.length + tokens > maxContextLength()) {
-      throw new IllegalArgumentException(
-          "sequence of "
-              + seq.length
-              + " tokens cannot take "
-              + tokens
-              + " more: max context is "
-              + maxContextLength());
-    }
-  }
-
   private float[] embed(int[] tokens, int offset, int rows) {
     float[] h = scratch.get(H, rows * hidden);
     for (int r = 0; r < rows; r++) {
       int token = tokens[offset + r];
-      if (token < 0 || token >= vocab) {
-        throw new IllegalArgumentException(
-            "token "
-                + token
-                + " at index "
-                + (offset + r)
-                + " is outside the vocabulary [0, "
-                + vocab
-                + ")");
-      }
+      ModelInputs.checkToken(token, offset + r, vocab);
       System.arraycopy(embedding, token * hidden, h, r * hidden, hidden);
     }
     return h;

@@ -7,6 +7,7 @@ import dev.gearbox.runtime.checkpoint.TensorStore;
 import dev.gearbox.runtime.model.DeviceSampling;
 import dev.gearbox.runtime.model.LanguageModel;
 import dev.gearbox.runtime.model.ModelConfig;
+import dev.gearbox.runtime.model.ModelInputs;
 import dev.gearbox.runtime.model.PlacementResolver;
 import dev.gearbox.runtime.model.SequenceState;
 import dev.gearbox.runtime.placement.Placement;
@@ -238,22 +239,11 @@ public final class CudaLanguageModel implements LanguageModel, DeviceSampling {
   public synchronized SequenceState newSequence(Placement placement) {
     ctx.makeCurrent();
     int layers = forward.layers.length;
-    if (placement.mixerNames().size() != layers) {
-      throw new IllegalArgumentException(
-          "placement '" + placement.name() + "' has " + placement.mixerNames().size()
-              + " layers, expected " + layers);
-    }
-    int[] index = new int[layers];
+    int[] index =
+        ModelInputs.mixerIndices(placement, layers, l -> forward.layers[l].mixerNames);
     int[] pairs = new int[layers];
     int[][] pages = new int[layers][];
     for (int l = 0; l < layers; l++) {
-      String name = placement.mixerNames().get(l);
-      index[l] = forward.layers[l].mixerNames.indexOf(name);
-      if (index[l] < 0) {
-        throw new IllegalArgumentException(
-            "placement '" + placement.name() + "': layer " + l + " has no mixer '" + name
-                + "'; it has " + forward.layers[l].mixerNames);
-      }
       pairs[l] = forward.layers[l].pairBase + index[l];
       pages[l] = table.entries[pairs[l]] > 0 ? new int[table.entries[pairs[l]]] : null;
     }
@@ -309,7 +299,7 @@ public final class CudaLanguageModel implements LanguageModel, DeviceSampling {
           "prefill range [" + offset + ", " + (offset + length) + ") is outside tokens["
               + tokens.length + "]");
     }
-    checkRoom(seq, length);
+    ModelInputs.checkRoom(seq.length, length, maxContextLength());
     int vocab = config.vocabSize();
     int needed = allPositions ? length * vocab : vocab;
     if (logits.length < needed) {
@@ -317,7 +307,7 @@ public final class CudaLanguageModel implements LanguageModel, DeviceSampling {
           "logits has " + logits.length + " floats, expected at least " + needed);
     }
     for (int i = offset; i < offset + length; i++) {
-      checkToken(tokens[i], i);
+      ModelInputs.checkToken(tokens[i], i, config.vocabSize());
     }
     int chunk = options.prefillChunk();
     for (int start = 0; start < length; start += chunk) {
@@ -409,13 +399,9 @@ public final class CudaLanguageModel implements LanguageModel, DeviceSampling {
   private void checkBatch(SequenceState[] sequences, int[] tokens, int count) {
     for (int r = 0; r < count; r++) {
       CudaSequence seq = own(sequences[r], r);
-      checkRoom(seq, 1);
-      for (int q = 0; q < r; q++) {
-        if (sequences[q] == seq) {
-          throw new IllegalArgumentException("sequence at row " + r + " also appears at row " + q);
-        }
-      }
-      checkToken(tokens[r], r);
+      ModelInputs.checkRoom(seq.length, 1, maxContextLength());
+      ModelInputs.checkDistinct(sequences, r);
+      ModelInputs.checkToken(tokens[r], r, config.vocabSize());
     }
   }
 
@@ -432,22 +418,6 @@ public final class CudaLanguageModel implements LanguageModel, DeviceSampling {
       throw new IllegalStateException("sequence at row " + row + " was released");
     }
     return seq;
-  }
-
-  private void checkRoom(CudaSequence seq, int tokens) {
-    if ((long) seq.length + tokens > maxContextLength()) {
-      throw new IllegalArgumentException(
-          "sequence of " + seq.length + " tokens cannot take " + tokens
-              + " more: max context is " + maxContextLength());
-    }
-  }
-
-  private void checkToken(int token, int index) {
-    if (token < 0 || token >= config.vocabSize()) {
-      throw new IllegalArgumentException(
-          "token " + token + " at index " + index + " is outside the vocabulary [0, "
-              + config.vocabSize() + ")");
-    }
   }
 
   @Override
