@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Kubernetes control plane used by the operator and e2e tests from Go modules:
-# kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (k8s.io/kubernetes),
-# etcd (go.etcd.io/etcd/server/v3) and, unless GEARBOX_KWOK=0, kwok/kwokctl.
+# kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, and for the real node
+# kubelet and kube-proxy (k8s.io/kubernetes), etcd (go.etcd.io/etcd/server/v3), crictl
+# (sigs.k8s.io/cri-tools) and, unless GEARBOX_KWOK=0, kwok/kwokctl.
 # Binaries are cached under ~/.cache/gearbox/k8s/<version>/ and laid out for fabric8
 # kube-api-test under ~/.kubeapitest/k8s/<version>-linux-amd64/. Cold build (module downloads
 # included) measured at 16 min on a 2-core machine: etcd ~1, kubernetes ~9, kwok ~6.5 (skip kwok
@@ -12,6 +13,7 @@ set -euo pipefail
 K8S_VERSION="${GEARBOX_K8S_VERSION:-1.34.4}"
 ETCD_VERSION="${GEARBOX_ETCD_VERSION:-3.6.16}"
 KWOK_VERSION="${GEARBOX_KWOK_VERSION:-0.7.0}"
+CRI_TOOLS_VERSION="${GEARBOX_CRI_TOOLS_VERSION:-1.34.0}"
 BUILD_KWOK="${GEARBOX_KWOK:-1}"
 
 CACHE="${GEARBOX_CACHE:-$HOME/.cache/gearbox/k8s}/$K8S_VERSION"
@@ -33,7 +35,8 @@ layout() {
 }
 
 have_all() {
-  local want=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd)
+  local want=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy
+    etcd crictl)
   [[ "$BUILD_KWOK" == 1 ]] && want+=(kwok kwokctl)
   for b in "${want[@]}"; do [[ -x "$BIN/$b" ]] || return 1; done
 }
@@ -84,6 +87,8 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 	_ "k8s.io/kubernetes/cmd/kubectl"
+	_ "k8s.io/kubernetes/cmd/kubelet"
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
 )
 GO
   go mod tidy -e >/dev/null 2>&1 || true
@@ -92,7 +97,9 @@ GO
     k8s.io/kubernetes/cmd/kube-apiserver \
     k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler \
-    k8s.io/kubernetes/cmd/kubectl
+    k8s.io/kubernetes/cmd/kubectl \
+    k8s.io/kubernetes/cmd/kubelet \
+    k8s.io/kubernetes/cmd/kube-proxy
 }
 
 build_etcd() {
@@ -104,6 +111,17 @@ build_etcd() {
   go mod tidy -e >/dev/null 2>&1 || true
   log "building etcd v$ETCD_VERSION"
   go build -trimpath -ldflags "-s -w" -o "$BIN/etcd" go.etcd.io/etcd/server/v3
+}
+
+build_crictl() {
+  local mod="$CACHE/src/cri-tools"
+  mkdir -p "$mod"
+  cd "$mod"
+  printf 'module gearbox.dev/critools\n\ngo 1.24\n\nrequire sigs.k8s.io/cri-tools v%s\n' "$CRI_TOOLS_VERSION" > go.mod
+  printf '//go:build tools\n\npackage critools\n\nimport _ "sigs.k8s.io/cri-tools/cmd/crictl"\n' > tools.go
+  go mod tidy -e >/dev/null 2>&1 || true
+  log "building crictl v$CRI_TOOLS_VERSION"
+  go build -trimpath -ldflags "-s -w" -o "$BIN/crictl" sigs.k8s.io/cri-tools/cmd/crictl
 }
 
 build_kwok() {
@@ -119,7 +137,11 @@ build_kwok() {
 
 start=$SECONDS
 [[ -x "$BIN/etcd" ]] || build_etcd
-[[ -x "$BIN/kube-apiserver" && -x "$BIN/kubectl" && -x "$BIN/kube-controller-manager" && -x "$BIN/kube-scheduler" ]] || build_kubernetes
+k8s_bins=(kube-apiserver kubectl kube-controller-manager kube-scheduler kubelet kube-proxy)
+for b in "${k8s_bins[@]}"; do
+  [[ -x "$BIN/$b" ]] || { build_kubernetes; break; }
+done
+[[ -x "$BIN/crictl" ]] || build_crictl
 if [[ "$BUILD_KWOK" == 1 ]]; then
   [[ -x "$BIN/kwok" && -x "$BIN/kwokctl" ]] || build_kwok
 fi

@@ -31,5 +31,5 @@ if [ ! -x "$jre/jre/bin/java" ]; then
   tar -C "$jre" -cJf "$jre/jre.tar.xz" jre
 fi
 rm -rf "$dev/jre" && cp "$jre/jre.tar.xz" "$dev/jre.tar.xz"
-rm -rf "$dev/golden" && cp -r ../shared/golden "$dev/golden"
+rm -rf "$dev/golden" && mkdir -p "$dev/golden" && cp -r runtime/src/test/resources/golden/apriel2-tiny "$dev/golden/"
 du -sh "$dev"/* >&2

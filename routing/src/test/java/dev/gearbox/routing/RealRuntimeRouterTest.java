@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RealRuntimeRouterTest {
 
   static final Path MODEL =
-      Path.of(System.getProperty("gearbox.golden.dir", "../shared/golden/apriel2-tiny"));
+      Path.of(System.getProperty("gearbox.golden.dir", "../runtime/src/test/resources/golden/apriel2-tiny"));
   static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;

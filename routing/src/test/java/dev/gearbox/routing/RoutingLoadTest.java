@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 class RoutingLoadTest {
 
   static final Path MODEL =
-      Path.of(System.getProperty("gearbox.golden.dir", "../shared/golden/apriel2-tiny"));
+      Path.of(System.getProperty("gearbox.golden.dir", "../runtime/src/test/resources/golden/apriel2-tiny"));
   static final ObjectMapper JSON = new ObjectMapper();
   static final int REQUESTS = 240;
   static final int CONCURRENCY = 24;

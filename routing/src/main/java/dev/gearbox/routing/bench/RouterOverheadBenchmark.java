@@ -35,7 +35,7 @@ import java.util.concurrent.Future;
 public final class RouterOverheadBenchmark {
 
   public static void main(String[] args) throws Exception {
-    Path model = Path.of(args.length > 0 ? args[0] : "../shared/golden/apriel2-tiny");
+    Path model = Path.of(args.length > 0 ? args[0] : "runtime/src/test/resources/golden/apriel2-tiny");
     int requests = args.length > 1 ? Integer.parseInt(args[1]) : 400;
     int maxTokens = args.length > 2 ? Integer.parseInt(args[2]) : 8;
     try (InProcessRuntime runtime = InProcessRuntime.start(model, List.of(), 256L << 20, 0, 2);

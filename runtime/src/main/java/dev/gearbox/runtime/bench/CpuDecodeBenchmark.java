@@ -38,7 +38,7 @@ public final class CpuDecodeBenchmark {
         Path.of(
             args.length > 0 && !args[0].startsWith("--")
                 ? args[0]
-                : "../shared/golden/apriel2-tiny");
+                : "runtime/src/test/resources/golden/apriel2-tiny");
     boolean quick = List.of(args).contains("--quick");
     CpuDecodeBenchmark bench = new CpuDecodeBenchmark(quick);
     boolean simd = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();

@@ -45,7 +45,7 @@ public final class ServerLoadBenchmark {
   private record Sample(double ttft, double tpot, int tokens) {}
 
   public static void main(String[] args) throws Exception {
-    Path modelDir = Path.of("../shared/golden/apriel2-tiny");
+    Path modelDir = Path.of("runtime/src/test/resources/golden/apriel2-tiny");
     int clients = 16;
     int requests = 64;
     int promptTokens = 512;

@@ -36,7 +36,7 @@ class GoldenServingTest {
 
   @BeforeAll
   static void start() throws Exception {
-    dir = Path.of(System.getProperty("gearbox.golden.dir", "/work/shared/golden/apriel2-tiny"));
+    dir = Path.of(System.getProperty("gearbox.golden.dir", "src/test/resources/golden/apriel2-tiny"));
     JsonNode json = new ObjectMapper().readTree(dir.resolve("golden.json").toFile());
     json.get("placements").fields().forEachRemaining(e -> {
       List<String> names = new ArrayList<>();

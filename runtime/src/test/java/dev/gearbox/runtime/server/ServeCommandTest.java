@@ -109,7 +109,7 @@ class ServeCommandTest {
 
   @Test
   void servesTheGoldenModelOverLoopback() throws Exception {
-    String golden = System.getProperty("gearbox.golden.dir", "/work/shared/golden/apriel2-tiny");
+    String golden = System.getProperty("gearbox.golden.dir", "src/test/resources/golden/apriel2-tiny");
     ServeCommand.Options options =
         ServeCommand.parse(new String[] {
           "--model", golden, "--placement", "turbo=gdn*4", "--port", "0", "--metrics-port", "0",

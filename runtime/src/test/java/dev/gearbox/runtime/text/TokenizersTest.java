@@ -23,7 +23,7 @@ class TokenizersTest {
   @Test
   void goldenCheckpointWithoutTokenizerUsesBytesAndConfigIds() {
     Path golden =
-        Path.of(System.getProperty("gearbox.golden.dir", "../shared/golden/apriel2-tiny"));
+        Path.of(System.getProperty("gearbox.golden.dir", "src/test/resources/golden/apriel2-tiny"));
     Tokenizer tokenizer = Tokenizers.load(golden, 256);
     assertInstanceOf(ByteTokenizer.class, tokenizer);
     assertEquals(1, tokenizer.bosId(), "bos_token_id from config.json");

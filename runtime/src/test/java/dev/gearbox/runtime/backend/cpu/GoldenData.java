@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reference outputs in the layout of {@code shared/golden/apriel2-tiny}, read from system property
+ * Reference outputs in the layout of {@code runtime/src/test/resources/golden/apriel2-tiny}, read from system property
  * gearbox.golden.dir.
  */
 final class GoldenData {
@@ -46,7 +46,7 @@ final class GoldenData {
   }
 
   static GoldenData load() {
-    String dir = System.getProperty("gearbox.golden.dir", "/work/shared/golden/apriel2-tiny");
+    String dir = System.getProperty("gearbox.golden.dir", "src/test/resources/golden/apriel2-tiny");
     return new GoldenData(Path.of(dir));
   }
 

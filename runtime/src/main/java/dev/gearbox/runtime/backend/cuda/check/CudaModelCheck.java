@@ -29,7 +29,7 @@ import java.util.Map;
  *
  * <pre>
  * java -cp runtime.jar:deps dev.gearbox.runtime.backend.cuda.check.CudaModelCheck \
- *     [--golden ../shared/golden/apriel2-tiny] [--bundled examples/models/gearbox-tiny]
+ *     [--golden runtime/src/test/resources/golden/apriel2-tiny] [--bundled examples/models/gearbox-tiny]
  * </pre>
  *
  * Prints {@code PASS|FAIL <case> ...} lines and a summary; exits 1 on any FAIL.
@@ -41,7 +41,7 @@ public final class CudaModelCheck {
   private final CheckReport report = new CheckReport();
 
   public static void main(String[] args) throws Exception {
-    Path golden = Path.of("../shared/golden/apriel2-tiny");
+    Path golden = Path.of("runtime/src/test/resources/golden/apriel2-tiny");
     Path bundled = Path.of("examples/models/gearbox-tiny");
     String sections = "golden,bundled";
     int repeat = 1;
