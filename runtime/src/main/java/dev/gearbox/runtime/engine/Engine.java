@@ -250,7 +250,10 @@ public final class Engine implements AutoCloseable {
       int w = m.waiting.get();
       running += r;
       waitingCount += w;
-      loads.put(p.name(), new EngineStats.PlacementLoad(r, w, b[0], b[1]));
+      loads.put(
+          p.name(),
+          new EngineStats.PlacementLoad(
+              r, w, b[0], b[1], m.ttftHistogram.snapshot(), m.tpotHistogram.snapshot()));
     }
     long now = System.nanoTime();
     return new EngineStats(

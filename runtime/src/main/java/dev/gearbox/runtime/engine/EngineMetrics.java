@@ -35,6 +35,8 @@ public final class EngineMetrics {
     final Timer timePerOutputToken;
     final Timer endToEnd;
     final Map<FinishReason, Counter> finished = new EnumMap<>(FinishReason.class);
+    final LatencyHistogram ttftHistogram = new LatencyHistogram();
+    final LatencyHistogram tpotHistogram = new LatencyHistogram();
 
     PlacementMeters(MeterRegistry registry, String placement) {
       Gauge.builder("gearbox.num.requests.running", running, AtomicInteger::get)
@@ -82,10 +84,12 @@ public final class EngineMetrics {
 
     void recordTimeToFirstToken(long nanos) {
       timeToFirstToken.record(nanos, TimeUnit.NANOSECONDS);
+      ttftHistogram.record(nanos);
     }
 
     void recordTimePerOutputToken(long nanos) {
       timePerOutputToken.record(nanos, TimeUnit.NANOSECONDS);
+      tpotHistogram.record(nanos);
     }
   }
 

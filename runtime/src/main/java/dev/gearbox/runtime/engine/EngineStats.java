@@ -34,6 +34,17 @@ public record EngineStats(
     return (double) usedBytes / capacityBytes;
   }
 
-  /** Load of one placement. */
-  public record PlacementLoad(int running, int waiting, long usedBytes, long filledBytes) {}
+  /**
+   * Load of one placement.
+   *
+   * @param timeToFirstToken TTFT histogram since start
+   * @param timePerOutputToken TPOT histogram since start
+   */
+  public record PlacementLoad(
+      int running,
+      int waiting,
+      long usedBytes,
+      long filledBytes,
+      LatencyHistogram.Snapshot timeToFirstToken,
+      LatencyHistogram.Snapshot timePerOutputToken) {}
 }

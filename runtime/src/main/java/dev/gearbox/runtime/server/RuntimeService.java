@@ -23,6 +23,7 @@ import dev.gearbox.runtime.engine.EngineStats;
 import dev.gearbox.runtime.engine.GenerationListener;
 import dev.gearbox.runtime.engine.GenerationRequest;
 import dev.gearbox.runtime.engine.InvalidRequestException;
+import dev.gearbox.runtime.engine.LatencyHistogram;
 import dev.gearbox.runtime.engine.RequestHandle;
 import dev.gearbox.runtime.engine.SamplingParams;
 import dev.gearbox.runtime.engine.ScoreListener;
@@ -171,10 +172,22 @@ public final class RuntimeService extends RuntimeGrpc.RuntimeImplBase {
               .setRunning(load.running())
               .setWaiting(load.waiting())
               .setUsedBytes(load.usedBytes())
-              .setFilledBytes(load.filledBytes()));
+              .setFilledBytes(load.filledBytes())
+              .setTimeToFirstToken(histogram(load.timeToFirstToken()))
+              .setTimePerOutputToken(histogram(load.timePerOutputToken())));
     }
     observer.onNext(out.build());
     observer.onCompleted();
+  }
+
+  private static dev.gearbox.runtime.api.v1.LatencyHistogram histogram(
+      LatencyHistogram.Snapshot snapshot) {
+    var out = dev.gearbox.runtime.api.v1.LatencyHistogram.newBuilder();
+    for (int i = 0; i < LatencyHistogram.UPPER_BOUNDS_SECONDS.length; i++) {
+      out.addUpperBoundsSeconds(LatencyHistogram.UPPER_BOUNDS_SECONDS[i]);
+      out.addCumulativeCounts(snapshot.cumulativeCounts()[i]);
+    }
+    return out.setCount(snapshot.count()).setSumSeconds(snapshot.sumSeconds()).build();
   }
 
   private GenerationRequest toEngineRequest(GenerateRequest request) {

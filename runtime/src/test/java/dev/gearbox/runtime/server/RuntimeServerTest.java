@@ -11,6 +11,10 @@ import dev.gearbox.runtime.api.v1.GenerateRequest;
 import dev.gearbox.runtime.api.v1.GenerateResponse;
 import dev.gearbox.runtime.api.v1.InfoRequest;
 import dev.gearbox.runtime.api.v1.InfoResponse;
+import dev.gearbox.runtime.api.v1.LatencyHistogram;
+import dev.gearbox.runtime.api.v1.PlacementStats;
+import dev.gearbox.runtime.api.v1.StatsRequest;
+import dev.gearbox.runtime.api.v1.StatsResponse;
 import dev.gearbox.runtime.api.v1.PlacementInfo;
 import dev.gearbox.runtime.api.v1.SamplingParams;
 import dev.gearbox.runtime.api.v1.ScoreRequest;
@@ -190,6 +194,30 @@ class RuntimeServerTest {
       assertTrue(body.contains("gearbox_time_per_output_token_seconds_count{placement=\"turbo\"} 6"), body);
       assertTrue(!body.contains("request_id"), "never labelled by request");
     }
+  }
+
+  @Test
+  void statsCarryLatencyHistogramsThatOnlyGrow() throws Exception {
+    runtime.start(greedy("turbo", prompt(3, 10, 64), 7)).await();
+    runtime.start(greedy("turbo", prompt(4, 5, 64), 3)).await();
+    StatsResponse stats = runtime.blocking.stats(StatsRequest.getDefaultInstance());
+    PlacementStats turbo =
+        stats.getPlacementsList().stream().filter(p -> p.getName().equals("turbo")).findFirst().orElseThrow();
+    LatencyHistogram ttft = turbo.getTimeToFirstToken();
+    assertEquals(2, ttft.getCount(), "one first token per finished request");
+    assertEquals(ttft.getUpperBoundsSecondsCount(), ttft.getCumulativeCountsCount());
+    assertEquals(2, ttft.getCumulativeCounts(ttft.getCumulativeCountsCount() - 1), "both under 60 s");
+    for (int i = 1; i < ttft.getCumulativeCountsCount(); i++) {
+      assertTrue(ttft.getCumulativeCounts(i) >= ttft.getCumulativeCounts(i - 1), "cumulative at " + i);
+    }
+    assertEquals(6 + 2, turbo.getTimePerOutputToken().getCount(), "tokens after the first");
+    assertTrue(ttft.getSumSeconds() > 0);
+
+    runtime.start(greedy("turbo", prompt(5, 5, 64), 2)).await();
+    PlacementStats later =
+        runtime.blocking.stats(StatsRequest.getDefaultInstance()).getPlacementsList().stream()
+            .filter(p -> p.getName().equals("turbo")).findFirst().orElseThrow();
+    assertEquals(3, later.getTimeToFirstToken().getCount());
   }
 
   private GenerateRequest withSampling(int[] prompt, SamplingParams.Builder sampling) {
