@@ -38,11 +38,33 @@ public class HybridModelStatus {
   @JsonPropertyDescription("One entry per placement with its cost and memory figures.")
   private List<PlacementStatus> placements = new ArrayList<>();
 
-  @JsonPropertyDescription("Mean KV-cache utilization (0..1) over ready pods, when reported.")
+  @JsonPropertyDescription("Mean KV-cache utilization (0..1) of the ready pods in the last observation round.")
   private Double kvUtilization;
 
   @JsonPropertyDescription("Met, Missed or Unknown against spec.slo.")
   private String sloState;
+
+  @JsonPropertyDescription("Observed TTFT/TPOT p95 per placement over spec.slo.windowSeconds.")
+  private SloStatus slo;
+
+  @JsonPropertyDescription("What the KV autoscaler observed and decided.")
+  private ScalingStatus scaling;
+
+  public SloStatus getSlo() {
+    return slo;
+  }
+
+  public void setSlo(SloStatus slo) {
+    this.slo = slo;
+  }
+
+  public ScalingStatus getScaling() {
+    return scaling;
+  }
+
+  public void setScaling(ScalingStatus scaling) {
+    this.scaling = scaling;
+  }
 
   public Long getObservedGeneration() {
     return observedGeneration;
@@ -146,7 +168,9 @@ public class HybridModelStatus {
         && Objects.equals(placementNames, s.placementNames)
         && Objects.equals(placements, s.placements)
         && Objects.equals(kvUtilization, s.kvUtilization)
-        && Objects.equals(sloState, s.sloState);
+        && Objects.equals(sloState, s.sloState)
+        && Objects.equals(slo, s.slo)
+        && Objects.equals(scaling, s.scaling);
   }
 
   @Override

@@ -1,6 +1,8 @@
 package dev.gearbox.crds;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 
 /** Latency objectives the router measures against. */
@@ -12,6 +14,20 @@ public class SloSpec {
   @Min(1)
   @JsonPropertyDescription("95th percentile time per output token, milliseconds.")
   private Integer tpotP95Ms;
+
+  @Default("300")
+  @Min(30)
+  @Max(86400)
+  @JsonPropertyDescription("Seconds of history the observed percentiles cover.")
+  private Integer windowSeconds = 300;
+
+  public Integer getWindowSeconds() {
+    return windowSeconds;
+  }
+
+  public void setWindowSeconds(Integer windowSeconds) {
+    this.windowSeconds = windowSeconds;
+  }
 
   public Integer getTtftP95Ms() {
     return ttftP95Ms;

@@ -1,5 +1,7 @@
 package dev.gearbox.operator;
 
+import dev.gearbox.operator.autoscale.ClosedLoop;
+import dev.gearbox.operator.observe.LoadObserver;
 import dev.gearbox.operator.process.OperatorEndpoints;
 import dev.gearbox.operator.process.OperatorSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -10,15 +12,18 @@ import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.time.Clock;
 
 /** Entry point of the operator process: settings from the environment, metrics, probes. */
 public final class GearboxOperator implements AutoCloseable {
   private final Operator operator;
   private final OperatorEndpoints endpoints;
+  private final ClosedLoop loop;
 
-  private GearboxOperator(Operator operator, OperatorEndpoints endpoints) {
+  private GearboxOperator(Operator operator, OperatorEndpoints endpoints, ClosedLoop loop) {
     this.operator = operator;
     this.endpoints = endpoints;
+    this.loop = loop;
   }
 
   public static void main(String[] args) throws IOException {
@@ -44,8 +49,9 @@ public final class GearboxOperator implements AutoCloseable {
                         OperatorSettings.LEASE_NAME, settings.leaseNamespace()));
               }
             });
+    ClosedLoop loop = new ClosedLoop(LoadObserver.inCluster());
     operator.register(
-        new HybridModelReconciler(),
+        new HybridModelReconciler(Clock.systemUTC(), loop),
         c -> {
           if (!settings.watchNamespaces().isEmpty()) {
             c.settingNamespaces(settings.watchNamespaces());
@@ -60,7 +66,7 @@ public final class GearboxOperator implements AutoCloseable {
                     && operator.getRuntimeInfo().allEventSourcesAreHealthy(),
             registry::scrape);
     operator.start();
-    return new GearboxOperator(operator, endpoints);
+    return new GearboxOperator(operator, endpoints, loop);
   }
 
   public OperatorEndpoints endpoints() {
@@ -71,5 +77,6 @@ public final class GearboxOperator implements AutoCloseable {
   public void close() {
     endpoints.close();
     operator.stop();
+    loop.close();
   }
 }

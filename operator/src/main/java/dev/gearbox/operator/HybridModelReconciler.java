@@ -2,6 +2,7 @@ package dev.gearbox.operator;
 
 import dev.gearbox.crds.HybridModel;
 import dev.gearbox.crds.HybridModelStatus;
+import dev.gearbox.operator.autoscale.ClosedLoop;
 import dev.gearbox.operator.desired.ConfigMapDependent;
 import dev.gearbox.operator.desired.DeploymentDependent;
 import dev.gearbox.operator.desired.PodDisruptionBudgetDependent;
@@ -54,13 +55,20 @@ public class HybridModelReconciler implements Reconciler<HybridModel> {
   private static final Logger log = LoggerFactory.getLogger(HybridModelReconciler.class);
 
   private final Clock clock;
+  private final ClosedLoop loop;
 
   public HybridModelReconciler() {
     this(Clock.systemUTC());
   }
 
   public HybridModelReconciler(Clock clock) {
+    this(clock, null);
+  }
+
+  /** With {@code loop}: observe the pods, report KV and SLOs, autoscale (null: none of that). */
+  public HybridModelReconciler(Clock clock, ClosedLoop loop) {
     this.clock = clock;
+    this.loop = loop;
   }
 
   @Override
@@ -84,14 +92,21 @@ public class HybridModelReconciler implements Reconciler<HybridModel> {
       log.info("rejected {}/{}: {}", namespace(model), name(model), invalid.getMessage());
       Events.warn(context.getClient(), model, "InvalidSpec", invalid.getMessage(), clock.instant());
     }
-    if (status.equals(model.getStatus())) {
-      return UpdateControl.noUpdate();
+    if (loop != null && resolved != null) {
+      loop.apply(model, status, context.getClient(), clock.instant());
     }
-    HybridModel patch = new HybridModel();
-    patch.setMetadata(
-        new ObjectMetaBuilder().withName(name(model)).withNamespace(namespace(model)).build());
-    patch.setStatus(status);
-    return UpdateControl.patchStatus(patch);
+    UpdateControl<HybridModel> control;
+    if (status.equals(model.getStatus())) {
+      control = UpdateControl.noUpdate();
+    } else {
+      HybridModel patch = new HybridModel();
+      patch.setMetadata(
+          new ObjectMetaBuilder().withName(name(model)).withNamespace(namespace(model)).build());
+      patch.setStatus(status);
+      control = UpdateControl.patchStatus(patch);
+    }
+    // The observer finishes a round per interval; come back for it.
+    return loop == null ? control : control.rescheduleAfter(loop.interval());
   }
 
   /**
@@ -153,6 +168,8 @@ public class HybridModelReconciler implements Reconciler<HybridModel> {
     copy.setPlacements(s.getPlacements());
     copy.setKvUtilization(s.getKvUtilization());
     copy.setSloState(s.getSloState());
+    copy.setSlo(s.getSlo());
+    copy.setScaling(s.getScaling());
     return copy;
   }
 

@@ -17,6 +17,22 @@ public final class Events {
   /** Records a Warning event; called once per transition, never per retry. */
   public static void warn(
       KubernetesClient client, HybridModel model, String reason, String message, Instant now) {
+    record(client, model, "Warning", reason, message, now);
+  }
+
+  /** Records a Normal event (a scale, an SLO met again); once per transition. */
+  public static void normal(
+      KubernetesClient client, HybridModel model, String reason, String message, Instant now) {
+    record(client, model, "Normal", reason, message, now);
+  }
+
+  private static void record(
+      KubernetesClient client,
+      HybridModel model,
+      String type,
+      String reason,
+      String message,
+      Instant now) {
     String time = DateTimeFormatter.ISO_INSTANT.format(now.truncatedTo(ChronoUnit.SECONDS));
     client
         .v1()
@@ -37,7 +53,7 @@ public final class Events {
                         .withUid(model.getMetadata().getUid())
                         .withResourceVersion(model.getMetadata().getResourceVersion())
                         .build())
-                .withType("Warning")
+                .withType(type)
                 .withReason(reason)
                 .withMessage(message)
                 .withNewSource(COMPONENT, null)
