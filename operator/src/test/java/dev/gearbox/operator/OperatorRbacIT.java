@@ -6,11 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gearbox.crds.HybridModel;
+import dev.gearbox.operator.autoscale.ClosedLoop;
+import dev.gearbox.operator.observe.GrpcStatsSource;
+import dev.gearbox.operator.observe.LoadObserver;
+import dev.gearbox.operator.observe.PodTargets;
 import dev.gearbox.operator.process.OperatorSettings;
 import dev.gearbox.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -21,6 +26,7 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder
 import java.io.FileInputStream;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -66,7 +72,17 @@ class OperatorRbacIT {
                             .withLeaseNamespace("gearbox-system")
                             .withExitOnStopLeading(false)
                             .build()));
-    operator.register(new HybridModelReconciler());
+    // With the closed loop, so listing pods, patching their deletion cost and /scale are proven.
+    operator.register(
+        new HybridModelReconciler(
+            Clock.systemUTC(),
+            new ClosedLoop(
+                new LoadObserver(
+                    new GrpcStatsSource(),
+                    PodTargets.podIp(),
+                    Duration.ofMillis(500),
+                    Duration.ofMillis(200),
+                    Clock.systemUTC()))));
     operator.start();
   }
 
@@ -142,6 +158,22 @@ class OperatorRbacIT {
   }
 
   @Test
+  void canReadPodsAndScaleThroughTheScaleSubresource() {
+    admin.resource(TestingModels.apriel("scaled")).inNamespace(NAMESPACE).create();
+    assertTrue(asOperator.pods().inNamespace(NAMESPACE).list().getItems().isEmpty());
+    asOperator.resources(HybridModel.class).inNamespace(NAMESPACE).withName("scaled").scale(2);
+    assertEquals(
+        2,
+        admin
+            .resources(HybridModel.class)
+            .inNamespace(NAMESPACE)
+            .withName("scaled")
+            .get()
+            .getSpec()
+            .getReplicas());
+  }
+
+  @Test
   void cannotTouchWhatItDoesNotNeed() {
     KubernetesClientException secrets =
         assertThrows(
@@ -150,8 +182,25 @@ class OperatorRbacIT {
     assertEquals(403, secrets.getCode());
     KubernetesClientException pods =
         assertThrows(
-            KubernetesClientException.class, () -> asOperator.pods().inNamespace(NAMESPACE).list());
-    assertEquals(403, pods.getCode());
+            KubernetesClientException.class,
+            () ->
+                asOperator
+                    .pods()
+                    .inNamespace(NAMESPACE)
+                    .resource(
+                        new PodBuilder()
+                            .withNewMetadata()
+                            .withName("forged")
+                            .endMetadata()
+                            .withNewSpec()
+                            .addNewContainer()
+                            .withName("c")
+                            .withImage("x")
+                            .endContainer()
+                            .endSpec()
+                            .build())
+                    .create());
+    assertEquals(403, pods.getCode(), "pods are read and annotated, never created");
     KubernetesClientException spec =
         assertThrows(
             KubernetesClientException.class,

@@ -113,6 +113,8 @@ class HelmChartTest {
         Set.of(
             "gearbox.dev/hybridmodels",
             "gearbox.dev/hybridmodels/status",
+            "gearbox.dev/hybridmodels/scale",
+            "/pods",
             "apps/deployments",
             "/services",
             "/configmaps",

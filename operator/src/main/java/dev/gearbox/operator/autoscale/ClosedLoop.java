@@ -49,6 +49,8 @@ public final class ClosedLoop implements AutoCloseable {
     final Autoscaler autoscaler = new Autoscaler();
     Instant lastRound;
     Decision lastDecision;
+    // Also kept here: the informer may hand the next reconcile a status older than our last patch.
+    String lastScale;
   }
 
   public ClosedLoop(LoadObserver observer) {
@@ -88,20 +90,30 @@ public final class ClosedLoop implements AutoCloseable {
     State state = states.computeIfAbsent(ns + "/" + name, k -> new State());
     int current = model.getSpec().getReplicas() == null ? 1 : model.getSpec().getReplicas();
     Decision decision;
+    boolean fresh;
     synchronized (state) {
-      if (latest != null && latest.at().equals(state.lastRound) && state.lastDecision != null) {
-        decision = state.lastDecision;
-      } else {
+      // One decision per observation round, however many reconciles run in between; only a
+      // fresh decision may scale (a reconcile may still see the replicas from before a scale).
+      fresh =
+          state.lastDecision == null
+              || (latest != null && !latest.at().equals(state.lastRound));
+      if (fresh) {
         decision = state.autoscaler.decide(policy, current, latest, now);
         state.lastRound = latest == null ? null : latest.at();
         state.lastDecision = decision;
+      } else {
+        decision = state.lastDecision;
       }
     }
-    String lastScale =
-        previous == null || previous.getScaling() == null
-            ? null
-            : previous.getScaling().lastScaleTime();
-    if (!policy.external() && decision.changes(current)) {
+    String lastScale;
+    synchronized (state) {
+      if (state.lastScale == null && previous != null && previous.getScaling() != null) {
+        // After an operator restart: resume from what the last status recorded.
+        state.lastScale = previous.getScaling().lastScaleTime();
+      }
+      lastScale = state.lastScale;
+    }
+    if (fresh && !policy.external() && decision.changes(current)) {
       if (decision.desired() < current) {
         markCheapestPods(client, ns, latest);
       }
@@ -132,8 +144,7 @@ public final class ClosedLoop implements AutoCloseable {
       Events.normal(
           client, model, decision.desired() > current ? "ScaledUp" : "ScaledDown", message, now);
       synchronized (state) {
-        // The next round judges the new replica count.
-        state.lastDecision = null;
+        state.lastScale = lastScale;
       }
     }
     status.setScaling(
