@@ -224,7 +224,7 @@ public final class AutoscaleBenchmark {
         replicaSeries.stream().mapToInt(Double::intValue).max().orElse(0));
 
     List<XYChart> charts = new ArrayList<>();
-    charts.add(chart("replicas (spec) and ready pods", "pods", time,
+    charts.add(chart("SIMULATION (fluid load model, real Autoscaler): replicas (spec) and ready pods", "pods", time,
         Map.of("replicas", replicaSeries, "ready", readySeries, "demand (pods of all-FA KV)", demandSeries)));
     charts.add(chart("KV utilization, mean over ready pods", "utilization", time,
         Map.of("kv", kvSeries)));
