@@ -236,8 +236,8 @@ class ClosedLoopIT {
   }
 
   @Test
-  void aPodThatDoesNotAnswerIsCountedAndBlocksScaleDown() throws Exception {
-    HybridModel model = operator.create(model("dark", "kv", 2));
+  void podsThatRefuseOrHangAreCountedAndBlockScaleDown() throws Exception {
+    HybridModel model = operator.create(model("dark", "kv", 3));
     TestingStatsServer s = server("all-fa").load(0.2, 0);
     readyPod(model, "dark-a", s.target());
     int closed;
@@ -245,17 +245,18 @@ class ClosedLoopIT {
       closed = socket.getLocalPort();
     }
     readyPod(model, "dark-b", "127.0.0.1:" + closed);
+    readyPod(model, "dark-c", server("all-fa").hang().target());
     HybridModel seen =
         awaitModel(
             "dark",
             m -> m.getStatus() != null && m.getStatus().getScaling() != null
-                && Integer.valueOf(1).equals(m.getStatus().getScaling().unreachablePods()));
-    assertEquals(2, seen.getStatus().getScaling().observedPods());
+                && Integer.valueOf(3).equals(m.getStatus().getScaling().observedPods())
+                && Integer.valueOf(2).equals(m.getStatus().getScaling().unreachablePods()));
     assertEquals(0.2, seen.getStatus().getKvUtilization(), "the answering pod only, nothing guessed");
     // Well past the 3 s scale-down window: low load on the pod that answers is not enough.
     Thread.sleep(6000);
     HybridModel later = operator.get(HybridModel.class, "dark");
-    assertEquals(2, later.getSpec().getReplicas());
+    assertEquals(3, later.getSpec().getReplicas());
     assertTrue(
         later.getStatus().getScaling().reason().contains("unobserved"),
         later.getStatus().getScaling().reason());

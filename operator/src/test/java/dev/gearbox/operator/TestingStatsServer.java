@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 final class TestingStatsServer implements AutoCloseable {
   private final Server server;
   private final String placement;
+  private volatile boolean hang;
   private volatile double utilization;
   private volatile int waiting;
   private volatile double ttftSeconds = 0.05;
@@ -38,6 +39,9 @@ final class TestingStatsServer implements AutoCloseable {
                 new RuntimeGrpc.RuntimeImplBase() {
                   @Override
                   public void stats(StatsRequest request, StreamObserver<StatsResponse> out) {
+                    if (hang) {
+                      return; // never answers: the caller's deadline must end the call
+                    }
                     out.onNext(next());
                     out.onCompleted();
                   }
@@ -52,6 +56,12 @@ final class TestingStatsServer implements AutoCloseable {
 
   String target() {
     return "127.0.0.1:" + server.getPort();
+  }
+
+  /** From now on accepts Stats calls and never answers them. */
+  TestingStatsServer hang() {
+    this.hang = true;
+    return this;
   }
 
   TestingStatsServer load(double utilization, int waiting) {

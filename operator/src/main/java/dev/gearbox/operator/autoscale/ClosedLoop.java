@@ -47,6 +47,7 @@ public final class ClosedLoop implements AutoCloseable {
   /** Per model: the autoscaler and the last round it consumed (one decision per round). */
   private static final class State {
     final Autoscaler autoscaler = new Autoscaler();
+    Instant trackedSince;
     Instant lastRound;
     Decision lastDecision;
     // Also kept here: the informer may hand the next reconcile a status older than our last patch.
@@ -87,7 +88,17 @@ public final class ClosedLoop implements AutoCloseable {
       applySlo(model, status, previous, rounds, slo, sloWindow, client, now);
     }
 
-    State state = states.computeIfAbsent(ns + "/" + name, k -> new State());
+    Instant since = observer.trackedSince(ns, name).orElse(null);
+    State state =
+        states.compute(
+            ns + "/" + name,
+            (k, s) -> {
+              // A model the observer dropped and tracks anew (deleted and recreated, or long
+              // invalid) starts with a fresh history.
+              State fresh = s != null && Objects.equals(s.trackedSince, since) ? s : new State();
+              fresh.trackedSince = since;
+              return fresh;
+            });
     int current = model.getSpec().getReplicas() == null ? 1 : model.getSpec().getReplicas();
     Decision decision;
     boolean fresh;

@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,9 @@ public final class LoadObserver implements AutoCloseable {
   /** Default time between rounds. */
   public static final Duration INTERVAL = Duration.ofSeconds(10);
 
+  /** Rounds without a reconcile asking after which a model is no longer polled. */
+  static final int FORGET_AFTER = 30;
+
   /** Default deadline of one Stats call. */
   public static final Duration TIMEOUT = Duration.ofSeconds(2);
 
@@ -48,24 +52,17 @@ public final class LoadObserver implements AutoCloseable {
 
   /** What is polled for one model and the rounds kept. */
   private static final class Tracked {
-    final KubernetesClient client;
-    final String namespace;
-    final Map<String, String> selector;
+    final Supplier<List<Pod>> pods;
     volatile Duration keep;
+    volatile Instant touched;
     final Deque<Round> rounds = new ArrayDeque<>();
     final Instant since;
 
-    Tracked(
-        KubernetesClient client,
-        String namespace,
-        Map<String, String> selector,
-        Duration keep,
-        Instant since) {
-      this.client = client;
-      this.namespace = namespace;
-      this.selector = selector;
+    Tracked(Supplier<List<Pod>> pods, Duration keep, Instant since) {
+      this.pods = pods;
       this.keep = keep;
       this.since = since;
+      this.touched = since;
     }
   }
 
@@ -107,11 +104,24 @@ public final class LoadObserver implements AutoCloseable {
       KubernetesClient client,
       Map<String, String> selector,
       Duration keep) {
+    Map<String, String> labels = Map.copyOf(selector);
+    track(
+        namespace,
+        name,
+        () -> client.pods().inNamespace(namespace).withLabels(labels).list().getItems(),
+        keep);
+  }
+
+  /**
+   * As {@link #track(String, String, KubernetesClient, Map, Duration)} with the serving pods
+   * listed by {@code pods} (called on the observer's thread), for runs without an API server.
+   */
+  public void track(String namespace, String name, Supplier<List<Pod>> pods, Duration keep) {
     Tracked t =
         tracked.computeIfAbsent(
-            namespace + "/" + name,
-            k -> new Tracked(client, namespace, Map.copyOf(selector), keep, clock.instant()));
+            namespace + "/" + name, k -> new Tracked(pods, keep, clock.instant()));
     t.keep = keep;
+    t.touched = clock.instant();
   }
 
   /** Stops polling a model (deleted, or no longer needing observation). */
@@ -136,8 +146,14 @@ public final class LoadObserver implements AutoCloseable {
     return t == null ? Optional.empty() : Optional.of(t.since);
   }
 
-  /** Runs one round for every tracked model now; the scheduler calls it, tests may too. */
+  /**
+   * Runs one round for every tracked model now; the scheduler calls it, tests may too. A model
+   * no reconcile has asked about for {@link #FORGET_AFTER} rounds (deleted, or its spec no longer
+   * valid) is dropped: the reconciler comes back every interval while a model exists.
+   */
   public void pollAll() {
+    Instant stale = clock.instant().minus(interval.multipliedBy(FORGET_AFTER));
+    tracked.values().removeIf(t -> t.touched.isBefore(stale));
     Set<String> live = new HashSet<>();
     for (Map.Entry<String, Tracked> e : tracked.entrySet()) {
       try {
@@ -152,8 +168,7 @@ public final class LoadObserver implements AutoCloseable {
 
   private Set<String> poll(Tracked t) {
     Instant at = clock.instant();
-    List<Pod> pods =
-        t.client.pods().inNamespace(t.namespace).withLabels(t.selector).list().getItems();
+    List<Pod> pods = t.pods.get();
     Map<String, CompletableFuture<StatsResponse>> calls = new LinkedHashMap<>();
     Set<String> targetsUsed = new HashSet<>();
     int ready = 0;

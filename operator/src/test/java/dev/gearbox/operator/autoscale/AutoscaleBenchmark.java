@@ -248,9 +248,14 @@ public final class AutoscaleBenchmark {
 
   private static XYChart chart(
       String title, String yAxis, List<Double> x, Map<String, List<Double>> series) {
+    return chart(title, yAxis, x, series, "time (s, simulated)");
+  }
+
+  static XYChart chart(
+      String title, String yAxis, List<Double> x, Map<String, List<Double>> series, String xAxis) {
     XYChart chart =
         new XYChartBuilder().width(1000).height(260).title(title)
-            .xAxisTitle("time (s, simulated)").yAxisTitle(yAxis).build();
+            .xAxisTitle(xAxis).yAxisTitle(yAxis).build();
     chart.getStyler().setMarkerSize(0);
     chart.getStyler().setChartBackgroundColor(Color.WHITE);
     for (Map.Entry<String, List<Double>> s : new java.util.TreeMap<>(series).entrySet()) {
