@@ -46,6 +46,9 @@ public final class StatusFactory {
     status.setSloState(
         previous != null && previous.getSloState() != null ? previous.getSloState() : "Unknown");
     status.setKvUtilization(previous == null ? null : previous.getKvUtilization());
+    // The closed loop (autoscale.ClosedLoop) refreshes these when it runs; keep them otherwise.
+    status.setSlo(previous == null ? null : previous.getSlo());
+    status.setScaling(previous == null ? null : previous.getScaling());
 
     DeploymentStatus observed = deployment == null ? null : deployment.getStatus();
     int replicas = observed == null || observed.getReplicas() == null ? 0 : observed.getReplicas();
