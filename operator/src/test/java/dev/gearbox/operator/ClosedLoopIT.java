@@ -172,6 +172,10 @@ class ClosedLoopIT {
     assertTrue(observed.ttftP95Ms() > 1000 && observed.ttftP95Ms() <= 1500, observed.toString());
     assertEquals(30, missed.getStatus().getSlo().windowSeconds());
     await().atMost(WAIT).until(() -> hasEvent("loop", "SloMissed"));
+    // What a user sees: the KV and SLO columns filled from the live pod.
+    String table =
+        TestingControlPlane.get().kubectl("get", "hm", "loop", "-n", operator.getNamespace());
+    assertTrue(table.lines().anyMatch(l -> l.contains("0.95") && l.contains("Missed")), table);
 
     // Sustained pressure past the 2 s scale-up window: spec.replicas (through /scale) and then
     // the Deployment go to 2.
