@@ -70,7 +70,8 @@ public final class QualityGateBenchmark {
       for (JsonNode p : card.get("placements")) {
         List<String> layers = List.of(json.convertValue(p.get("layers"), String[].class));
         cardRatios.put(
-            lm.placement("card", layers).mixerNames(), p.get("ppl_ratio_vs_all_attention").asDouble());
+            lm.placement("card", layers).mixerNames(),
+            p.get("ppl_ratio_vs_all_attention").asDouble());
       }
       ImportanceScorer scorer = new ImportanceScorer(lm, samples);
       double teacherPpl =

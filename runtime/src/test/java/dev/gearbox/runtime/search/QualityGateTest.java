@@ -26,8 +26,7 @@ class QualityGateTest {
     scorer =
         new ImportanceScorer(
             model,
-            TeacherSamples.load(
-                PlacementSearch.defaultSamples(ImportanceScorerTest.MODEL)));
+            TeacherSamples.load(PlacementSearch.defaultSamples(ImportanceScorerTest.MODEL)));
   }
 
   @AfterAll
@@ -37,7 +36,8 @@ class QualityGateTest {
 
   @Test
   void theSearchedTurboPlacementPassesTheDefaultGate() {
-    QualityEstimate turbo60 = scorer.estimate(model.placement("turbo-60", List.of("swa*2,attention*2")));
+    QualityEstimate turbo60 =
+        scorer.estimate(model.placement("turbo-60", List.of("swa*2,attention*2")));
     assertTrue(QualityGate.DEFAULT.passes(turbo60), turbo60.toString());
     // The old whole-completion weights would have failed it on ESS alone.
     assertTrue(turbo60.sequenceEssFraction() < 0.3, turbo60.toString());
