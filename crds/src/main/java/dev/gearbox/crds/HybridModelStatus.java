@@ -44,6 +44,17 @@ public class HybridModelStatus {
   @JsonPropertyDescription("Met, Missed or Unknown against spec.slo.")
   private String sloState;
 
+  @JsonPropertyDescription("The latest placement rollout, while and after it runs.")
+  private RolloutStatus rollout;
+
+  public RolloutStatus getRollout() {
+    return rollout;
+  }
+
+  public void setRollout(RolloutStatus rollout) {
+    this.rollout = rollout;
+  }
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -146,7 +157,8 @@ public class HybridModelStatus {
         && Objects.equals(placementNames, s.placementNames)
         && Objects.equals(placements, s.placements)
         && Objects.equals(kvUtilization, s.kvUtilization)
-        && Objects.equals(sloState, s.sloState);
+        && Objects.equals(sloState, s.sloState)
+        && Objects.equals(rollout, s.rollout);
   }
 
   @Override

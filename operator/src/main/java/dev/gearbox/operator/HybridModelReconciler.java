@@ -7,6 +7,9 @@ import dev.gearbox.operator.desired.DeploymentDependent;
 import dev.gearbox.operator.desired.PodDisruptionBudgetDependent;
 import dev.gearbox.operator.desired.Resolved;
 import dev.gearbox.operator.desired.ServiceDependent;
+import dev.gearbox.operator.rollout.RolloutController;
+import dev.gearbox.operator.rollout.RolloutEvents;
+import dev.gearbox.operator.rollout.RolloutTraffic;
 import dev.gearbox.operator.spec.InvalidSpecException;
 import dev.gearbox.operator.spec.ResolvedSpec;
 import dev.gearbox.operator.spec.SpecResolver;
@@ -26,6 +29,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -54,13 +58,20 @@ public class HybridModelReconciler implements Reconciler<HybridModel> {
   private static final Logger log = LoggerFactory.getLogger(HybridModelReconciler.class);
 
   private final Clock clock;
+  private final RolloutController rollouts;
 
   public HybridModelReconciler() {
     this(Clock.systemUTC());
   }
 
   public HybridModelReconciler(Clock clock) {
+    this(clock, RolloutController.inCluster());
+  }
+
+  /** A reconciler whose rollouts score and observe through {@code rollouts}. */
+  public HybridModelReconciler(Clock clock, RolloutController rollouts) {
     this.clock = clock;
+    this.rollouts = rollouts;
   }
 
   @Override
@@ -72,26 +83,41 @@ public class HybridModelReconciler implements Reconciler<HybridModel> {
     } catch (InvalidSpecException e) {
       invalid = e;
     }
+    RolloutController.Outcome rollout = null;
     if (resolved != null) {
+      rollout = rollouts.reconcile(model, resolved, context.getClient(), clock.instant());
       Resolved.put(context, resolved);
+      RolloutTraffic.put(context, rollout.rollout());
       context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
     }
     Deployment deployment = context.getSecondaryResource(Deployment.class).orElse(null);
     HybridModelStatus status =
         StatusFactory.compute(model, resolved, invalid, deployment, clock.instant());
+    status.setRollout(
+        rollout != null
+            ? rollout.rollout()
+            : model.getStatus() == null ? null : model.getStatus().getRollout());
+    if (rollout != null && rollout.transition() != null) {
+      RolloutController.Transition t = rollout.transition();
+      log.info("{}/{}: {} {}", namespace(model), name(model), t.reason(), t.message());
+      RolloutEvents.record(context.getClient(), model, t, clock.instant());
+    }
+    Duration recheck = rollout == null ? null : rollout.recheckAfter();
 
     if (invalid != null && isNewRejection(model.getStatus(), status)) {
       log.info("rejected {}/{}: {}", namespace(model), name(model), invalid.getMessage());
       Events.warn(context.getClient(), model, "InvalidSpec", invalid.getMessage(), clock.instant());
     }
     if (status.equals(model.getStatus())) {
-      return UpdateControl.noUpdate();
+      UpdateControl<HybridModel> none = UpdateControl.noUpdate();
+      return recheck == null ? none : none.rescheduleAfter(recheck);
     }
     HybridModel patch = new HybridModel();
     patch.setMetadata(
         new ObjectMetaBuilder().withName(name(model)).withNamespace(namespace(model)).build());
     patch.setStatus(status);
-    return UpdateControl.patchStatus(patch);
+    UpdateControl<HybridModel> update = UpdateControl.patchStatus(patch);
+    return recheck == null ? update : update.rescheduleAfter(recheck);
   }
 
   /**
@@ -153,6 +179,7 @@ public class HybridModelReconciler implements Reconciler<HybridModel> {
     copy.setPlacements(s.getPlacements());
     copy.setKvUtilization(s.getKvUtilization());
     copy.setSloState(s.getSloState());
+    copy.setRollout(s.getRollout());
     return copy;
   }
 

@@ -1,0 +1,17 @@
+package dev.gearbox.operator.rollout;
+
+import java.time.Duration;
+
+/** The runtime's {@code Score} RPC as the gate uses it: log-probs of given tokens, forward only. */
+public interface ScoreClient extends AutoCloseable {
+  /**
+   * {@code log p(tokens[i + 1] | tokens[..i])} under {@code placement}.
+   *
+   * @throws io.grpc.StatusRuntimeException as the runtime answers (UNAVAILABLE while pods roll,
+   *     INVALID_ARGUMENT for a placement the serving pods do not have yet)
+   */
+  float[] score(String placement, int[] tokens, Duration deadline);
+
+  @Override
+  void close();
+}
