@@ -45,7 +45,7 @@ public final class ServingConfig {
     return files(model, resolved, null);
   }
 
-  /** ConfigMap data with a rollout's extra placement and canary weight ({@code rollout} may be null). */
+  /** ConfigMap data with a rollout's previous layers and canary weight; rollout may be null. */
   public static Map<String, String> files(
       HybridModel model, ResolvedSpec resolved, RolloutStatus rollout) {
     return files(model, resolved, rollout, true);

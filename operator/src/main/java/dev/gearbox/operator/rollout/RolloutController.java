@@ -61,7 +61,7 @@ public final class RolloutController implements AutoCloseable {
                     + "."
                     + model.getMetadata().getNamespace()
                     + ".svc:"
-                    + ServiceDependent.GRPC_PORT),
+                    + ServiceDependent.RUNTIME_GRPC_PORT),
         CanaryMetrics.UNOBSERVED);
   }
 
@@ -166,7 +166,8 @@ public final class RolloutController implements AutoCloseable {
           false, null, "spec.rollout.gate.samples names no ConfigMap of reference samples");
     }
     String name = gate.getSamples().getConfigMap();
-    String key = gate.getSamples().getKey() == null ? "teacher-samples.jsonl" : gate.getSamples().getKey();
+    String key =
+        gate.getSamples().getKey() == null ? "teacher-samples.jsonl" : gate.getSamples().getKey();
     ConfigMap map =
         client.configMaps().inNamespace(model.getMetadata().getNamespace()).withName(name).get();
     if (map == null) {

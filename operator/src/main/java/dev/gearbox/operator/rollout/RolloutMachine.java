@@ -100,7 +100,11 @@ public final class RolloutMachine {
         }
         int weight = steps(spec).getFirst();
         return withGate.at(
-            RolloutPhase.Canary, 0, weight, "gate passed: " + gate.reason() + "; step 1 at " + weight + "%", time);
+            RolloutPhase.Canary,
+            0,
+            weight,
+            "gate passed: " + gate.reason() + "; step 1 at " + weight + "%",
+            time);
       }
       case Canary -> {
         if (verdict == null) {
@@ -118,7 +122,11 @@ public final class RolloutMachine {
         int next = current.step() + 1;
         if (next >= steps.size()) {
           return current.at(
-              RolloutPhase.Promoted, current.step(), 100, "every step passed: " + verdict.reason(), time);
+              RolloutPhase.Promoted,
+              current.step(),
+              100,
+              "every step passed: " + verdict.reason(),
+              time);
         }
         return current.at(
             RolloutPhase.Canary,

@@ -112,7 +112,9 @@ class RolloutIT {
   HybridModel create(String name, int analysisSeconds) {
     HybridModel model = TestingRollouts.model(name);
     model.getMetadata().setNamespace(NS);
-    model.getSpec().setPlacements(new ArrayList<>(List.of(TestingRollouts.placement("all-fa", "fa*4"))));
+    model
+        .getSpec()
+        .setPlacements(new ArrayList<>(List.of(TestingRollouts.placement("all-fa", "fa*4"))));
     model.getSpec().getRouting().setRules(null);
     RolloutSamples samples = new RolloutSamples();
     samples.setConfigMap("tiny-samples");

@@ -28,6 +28,7 @@ class RolloutMachineTest {
   static final Instant T0 = Instant.parse("2026-12-04T10:00:00Z");
   static final RolloutGateFigures FIGURES =
       new RolloutGateFigures(0.978, 0.005, 0.969, 0.988, 0.76, 200, 6400L);
+  static final GateResult PASSED = new GateResult(true, FIGURES, "ok");
 
   static ResolvedSpec spec(boolean rollout, String... nameAndLayers) {
     HybridModelSpec spec = new HybridModelSpec();
@@ -99,7 +100,7 @@ class RolloutMachineTest {
     RolloutSpec rollout = spec.spec().getRollout();
     RolloutStatus r = RolloutMachine.trigger(null, LIVE, spec, T0);
     assertSame(r, RolloutMachine.step(r, rollout, null, null, T0), "gate still running");
-    r = RolloutMachine.step(r, rollout, new GateResult(true, FIGURES, "ok"), null, T0.plusSeconds(5));
+    r = RolloutMachine.step(r, rollout, PASSED, null, T0.plusSeconds(5));
     assertEquals(RolloutPhase.Canary, r.phase());
     assertEquals(FIGURES, r.gate());
     List<Integer> weights = new ArrayList<>();
@@ -150,7 +151,7 @@ class RolloutMachineTest {
     ResolvedSpec first = spec(true, "all-fa", "fa*4", "turbo", "swa*2,fa*2");
     Map<String, String> live = Map.of("all-fa", "attention*4", "turbo", "attention,gdn*3");
     RolloutStatus r = RolloutMachine.trigger(null, live, first, T0);
-    r = RolloutMachine.step(r, first.spec().getRollout(), new GateResult(true, FIGURES, "ok"), null, T0);
+    r = RolloutMachine.step(r, first.spec().getRollout(), PASSED, null, T0);
     // status.placements now shows the first change; the spec changes again.
     Map<String, String> after = Map.of("all-fa", "attention*4", "turbo", "swa*2,attention*2");
     ResolvedSpec second = spec(true, "all-fa", "fa*4", "turbo", "mamba*2,fa*2");
@@ -168,7 +169,7 @@ class RolloutMachineTest {
   void anUnchangedSpecResumesTheRolloutAtTheSameStep() {
     ResolvedSpec spec = spec(true, "all-fa", "fa*4", "turbo", "swa*2,fa*2");
     RolloutStatus r = RolloutMachine.trigger(null, LIVE, spec, T0);
-    r = RolloutMachine.step(r, spec.spec().getRollout(), new GateResult(true, FIGURES, "ok"), null, T0);
+    r = RolloutMachine.step(r, spec.spec().getRollout(), PASSED, null, T0);
     Map<String, String> live = Map.of("all-fa", "attention*4", "turbo", "swa*2,attention*2");
     assertSame(r, RolloutMachine.trigger(r, live, spec, T0.plusSeconds(3600)));
     assertNull(RolloutController.transition(r, r), "no event without a transition");

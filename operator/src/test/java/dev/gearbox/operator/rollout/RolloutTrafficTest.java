@@ -38,7 +38,9 @@ class RolloutTrafficTest {
     String router = files.get(ServingConfig.ROUTER_FILE);
     assertTrue(
         router.replaceAll("\\s", "")
-            .contains("\"canaries\":[{\"baseline\":\"turbo.previous\",\"placement\":\"turbo\",\"weight\":50}]"),
+            .contains(
+                "\"canaries\":[{\"baseline\":\"turbo.previous\",\"placement\":\"turbo\","
+                    + "\"weight\":50}]"),
         router);
     String placements = files.get(ServingConfig.PLACEMENTS_FILE);
     assertTrue(
@@ -62,6 +64,9 @@ class RolloutTrafficTest {
         DeploymentDependent.build(model, spec, canary(10)).getSpec().getTemplate(),
         DeploymentDependent.build(model, spec, promoted).getSpec().getTemplate(),
         "promotion keeps the previous layers loaded, so it does not roll the pods either");
-    assertFalse(ServingConfig.files(model, spec, promoted).get(ServingConfig.ROUTER_FILE).contains("canaries"));
+    assertFalse(
+        ServingConfig.files(model, spec, promoted)
+            .get(ServingConfig.ROUTER_FILE)
+            .contains("canaries"));
   }
 }

@@ -64,7 +64,8 @@ public final class TestingScoreServer implements AutoCloseable {
       }
       calls.computeIfAbsent(request.getPlacement(), k -> new AtomicInteger()).incrementAndGet();
       boolean bad = request.getPlacement().startsWith("bad");
-      ScoreResponse.Builder response = ScoreResponse.newBuilder().setPlacement(request.getPlacement());
+      ScoreResponse.Builder response =
+          ScoreResponse.newBuilder().setPlacement(request.getPlacement());
       for (int i = 0; i < sample.prompt().length - 1; i++) {
         response.addLogProbs(-3f);
       }

@@ -8,11 +8,11 @@ import java.util.List;
  * <p>Why per token: a weight over a whole completion, {@code w = Π_t q(x_t|x_<t) / p(x_t|x_<t)},
  * multiplies 32 ratios, so a KL of 0.14 nats/token spreads the log-weights over several nats and a
  * handful of samples carry all the weight (ESS/N 0.02-0.05 on the bundled model). Conditional on
- * its prefix, each teacher token is a draw {@code x_t ~ p(.|x_<t)}, so the single ratio {@code w_t =
- * q(x_t|x_<t) / p(x_t|x_<t)} is a valid importance weight for any function of the next token: {@code
- * E_p[w_t f(x_t)] = E_q[f(x_t)]} given the prefix. The estimate is then teacher-forced (the
- * placement is judged on the teacher's prefixes, not its own), and the weights' variance is that of
- * one ratio instead of 32 multiplied together.
+ * its prefix, each teacher token is a draw {@code x_t ~ p(.|x_<t)}, so the single ratio
+ * {@code w_t = q(x_t|x_<t) / p(x_t|x_<t)} is a valid importance weight for any function of the
+ * next token: {@code E_p[w_t f(x_t)] = E_q[f(x_t)]} given the prefix. The estimate is then
+ * teacher-forced (the placement is judged on the teacher's prefixes, not its own), and the
+ * weights' variance is that of one ratio instead of 32 multiplied together.
  *
  * <p>What is estimated without task labels: a token is <em>plausible</em> when the teacher gives
  * it at least {@link #PLAUSIBLE_PROBABILITY}; the label {@code c_t = 1[p(x_t|x_<t) >= 0.01]} needs
