@@ -29,8 +29,8 @@ import java.util.Map;
  * </pre>
  *
  * <p>One rollout at a time: a spec change that changes the rolled-out placement again restarts it
- * from the gate with the new layers and the same baseline; a change to another placement
- * supersedes it.
+ * from the gate with the new layers and the same baseline (and reverting it to the layers that
+ * served before ends it); a change to another placement while it runs goes live ungated.
  */
 public final class RolloutMachine {
   /** Runtime name of a changed placement's previous layers while it is the baseline. */
@@ -64,6 +64,12 @@ public final class RolloutMachine {
       boolean sameAsCurrent = current != null && current.placement().equals(p.name());
       if (p.pattern().equals(before) && !sameAsCurrent) {
         continue;
+      }
+      if (sameAsCurrent
+          && current.phase() != RolloutPhase.Promoted
+          && p.pattern().equals(current.baselineLayers())) {
+        // Reverted to the layers that served before: nothing new to roll out.
+        return null;
       }
       if (sameAsCurrent && current.phase() != RolloutPhase.Promoted) {
         // Changed again before it was promoted: the baseline is still what served before.

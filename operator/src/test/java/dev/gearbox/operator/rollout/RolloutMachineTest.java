@@ -182,4 +182,17 @@ class RolloutMachineTest {
     Map<String, String> live = Map.of("all-fa", "attention*4", "turbo", "swa*2,attention*2");
     assertNull(RolloutMachine.trigger(r, live, spec(true, "all-fa", "fa*4"), T0));
   }
+
+  @Test
+  void revertingTheLayersOfAChangedPlacementEndsItsRollout() {
+    Map<String, String> live = Map.of("all-fa", "attention*4", "turbo", "attention,gdn*3");
+    ResolvedSpec changed = spec(true, "all-fa", "fa*4", "turbo", "gdn*4");
+    RolloutStatus r = RolloutMachine.trigger(null, live, changed, T0);
+    r =
+        RolloutMachine.step(
+            r, changed.spec().getRollout(), new GateResult(false, FIGURES, "no"), null, T0);
+    Map<String, String> after = Map.of("all-fa", "attention*4", "turbo", "gdn*4");
+    assertNull(
+        RolloutMachine.trigger(r, after, spec(true, "all-fa", "fa*4", "turbo", "fa,gdn*3"), T0));
+  }
 }
