@@ -1,5 +1,8 @@
 package dev.gearbox.operator.rollout;
 
+import dev.gearbox.runtime.api.v1.InfoRequest;
+import dev.gearbox.runtime.api.v1.InfoResponse;
+import dev.gearbox.runtime.api.v1.PlacementInfo;
 import dev.gearbox.runtime.api.v1.RuntimeGrpc;
 import dev.gearbox.runtime.api.v1.ScoreRequest;
 import dev.gearbox.runtime.api.v1.ScoreResponse;
@@ -7,9 +10,13 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** {@link ScoreClient} over one plaintext gRPC channel to the model's Service. */
+/**
+ * {@link ScoreClient} over one plaintext gRPC channel to the model's Service. The channel keeps
+ * one connection, so every call of one gate reaches the same pod.
+ */
 public final class GrpcScoreClient implements ScoreClient {
   private final ManagedChannel channel;
   private final RuntimeGrpc.RuntimeBlockingStub stub;
@@ -34,6 +41,19 @@ public final class GrpcScoreClient implements ScoreClient {
       out[i] = response.getLogProbs(i);
     }
     return out;
+  }
+
+  @Override
+  public List<String> mixers(String placement, Duration deadline) {
+    InfoResponse info =
+        stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+            .info(InfoRequest.getDefaultInstance());
+    for (PlacementInfo p : info.getPlacementsList()) {
+      if (p.getName().equals(placement)) {
+        return List.copyOf(p.getMixersList());
+      }
+    }
+    return List.of();
   }
 
   @Override

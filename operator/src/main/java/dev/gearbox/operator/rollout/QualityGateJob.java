@@ -3,6 +3,7 @@ package dev.gearbox.operator.rollout;
 import dev.gearbox.crds.RolloutGate;
 import dev.gearbox.crds.RolloutGateFigures;
 import dev.gearbox.operator.rollout.RolloutMachine.GateResult;
+import dev.gearbox.runtime.placement.PlacementPattern;
 import dev.gearbox.runtime.search.QualityEstimate;
 import dev.gearbox.runtime.search.QualityGate;
 import dev.gearbox.runtime.search.TeacherSample;
@@ -36,6 +37,8 @@ public final class QualityGateJob {
    *
    * @param samples the reference samples
    * @param placement the runtime placement to score
+   * @param layers the pattern it must have on the pod that answers; a pod that still serves the
+   *     previous layers under that name (the Deployment is still rolling) is waited for, not scored
    * @param spec spec.rollout.gate, may be null (defaults)
    * @param timeout how long the job may take in all
    */
@@ -43,10 +46,12 @@ public final class QualityGateJob {
       ScoreClient client,
       TeacherSamples samples,
       String placement,
+      String layers,
       RolloutGate spec,
       Duration timeout) {
     QualityGate gate = gate(spec);
     Instant deadline = Instant.now().plus(timeout);
+    awaitServed(client, placement, layers, deadline);
     List<double[]> teacher = new ArrayList<>();
     List<double[]> candidate = new ArrayList<>();
     for (TeacherSample sample : samples.samples()) {
@@ -89,6 +94,50 @@ public final class QualityGateJob {
     return new QualityGate(ratio, ess);
   }
 
+  /** Waits until the pod the client reaches serves {@code placement} with {@code layers}. */
+  private static void awaitServed(
+      ScoreClient client, String placement, String layers, Instant deadline) {
+    String served = "nothing";
+    while (true) {
+      Duration left = Duration.between(Instant.now(), deadline);
+      if (left.isNegative() || left.isZero()) {
+        throw new GateTimeoutException(
+            "the gate ran out of time waiting for a pod serving '"
+                + placement
+                + "' as "
+                + layers
+                + "; the last one answering served "
+                + served);
+      }
+      try {
+        List<String> mixers =
+            client.mixers(placement, left.compareTo(CALL_DEADLINE) < 0 ? left : CALL_DEADLINE);
+        if (!mixers.isEmpty()) {
+          served = PlacementPattern.compact(mixers);
+          if (served.equals(layers)) {
+            return;
+          }
+        }
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE
+            && e.getStatus().getCode() != Status.Code.DEADLINE_EXCEEDED) {
+          throw e;
+        }
+        served = "nothing (" + e.getStatus().getCode() + ")";
+      }
+      pause();
+    }
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(RETRY_PAUSE.toMillis());
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      throw new GateTimeoutException("the gate was interrupted");
+    }
+  }
+
   private static float[] scoreWithRetries(
       ScoreClient client, String placement, int[] tokens, Instant deadline) {
     while (true) {
@@ -116,12 +165,7 @@ public final class QualityGateJob {
                       ? ""
                       : " (" + e.getStatus().getDescription() + ")"));
         }
-        try {
-          Thread.sleep(RETRY_PAUSE.toMillis());
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          throw new GateTimeoutException("the gate was interrupted");
-        }
+        pause();
       }
     }
   }

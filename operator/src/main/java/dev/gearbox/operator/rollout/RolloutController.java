@@ -193,7 +193,8 @@ public final class RolloutController implements AutoCloseable {
                 ? DEFAULT_GATE_TIMEOUT_SECONDS
                 : gate.getTimeoutSeconds());
     try (ScoreClient scores = connect.apply(model)) {
-      return QualityGateJob.run(scores, samples, rollout.placement(), gate, timeout);
+      return QualityGateJob.run(
+          scores, samples, rollout.placement(), rollout.layers(), gate, timeout);
     }
   }
 

@@ -12,6 +12,12 @@ public interface ScoreClient extends AutoCloseable {
    */
   float[] score(String placement, int[] tokens, Duration deadline);
 
+  /**
+   * The mixer of each layer of {@code placement} on the pod this client talks to (from {@code
+   * Info}); empty when that pod does not serve it.
+   */
+  java.util.List<String> mixers(String placement, Duration deadline);
+
   @Override
   void close();
 }

@@ -184,6 +184,7 @@ class RolloutIT {
   void aGoodPlacementIsPromotedThroughEveryStepWithoutRestartingPods() {
     startOperator();
     create("good", 2);
+    runtime.serve("turbo", "swa", "swa", "attention", "attention");
     addPlacement("good", "turbo", "swa*2,fa*2");
     List<Integer> weights = new ArrayList<>();
     String hashAtFirstStep = null;
@@ -227,6 +228,7 @@ class RolloutIT {
   void aBadPlacementIsStoppedAtTheGateAndNeverServed() {
     startOperator();
     create("gated", 2);
+    runtime.serve("bad-gdn", "gdn", "gdn", "gdn", "gdn");
     addPlacement("gated", "bad-gdn", "gdn*4");
     RolloutStatus r = awaitRollout("gated", s -> s.phase() == RolloutPhase.Failed);
     assertEquals(0, r.weight());
@@ -241,6 +243,7 @@ class RolloutIT {
     traffic.put("slow", new CanaryMetrics.Window(50, 0, 2500.0, 12.0));
     startOperator();
     create("slo", 1);
+    runtime.serve("slow", "swa", "swa", "attention", "attention");
     addPlacement("slo", "slow", "swa*2,fa*2");
     RolloutStatus r = awaitRollout("slo", s -> s.phase() == RolloutPhase.RolledBack);
     assertEquals(0, r.weight());
@@ -253,6 +256,7 @@ class RolloutIT {
   void anOperatorRestartedMidStepResumesAtTheSameStep() {
     startOperator();
     create("resume", 6);
+    runtime.serve("turbo-r", "swa", "swa", "attention", "attention");
     addPlacement("resume", "turbo-r", "swa*2,fa*2");
     RolloutStatus atStep1 = awaitRollout("resume", s -> s.phase() == RolloutPhase.Canary);
     int gateCalls = runtime.calls("turbo-r");

@@ -1,5 +1,8 @@
 package dev.gearbox.operator.rollout;
 
+import dev.gearbox.runtime.api.v1.InfoRequest;
+import dev.gearbox.runtime.api.v1.InfoResponse;
+import dev.gearbox.runtime.api.v1.PlacementInfo;
 import dev.gearbox.runtime.api.v1.RuntimeGrpc;
 import dev.gearbox.runtime.api.v1.ScoreRequest;
 import dev.gearbox.runtime.api.v1.ScoreResponse;
@@ -26,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class TestingScoreServer implements AutoCloseable {
   private final Map<List<Integer>, TeacherSample> byTokens = new HashMap<>();
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+  private final Map<String, List<String>> served = new ConcurrentHashMap<>();
   private final Server server;
 
   public TestingScoreServer(TeacherSamples samples) throws IOException {
@@ -43,6 +47,11 @@ public final class TestingScoreServer implements AutoCloseable {
     return "127.0.0.1:" + server.getPort();
   }
 
+  /** Serves {@code placement} with these checkpoint mixer names from now on (for Info). */
+  public void serve(String placement, String... mixers) {
+    served.put(placement, List.of(mixers));
+  }
+
   /** Score calls answered for {@code placement}. */
   public int calls(String placement) {
     AtomicInteger n = calls.get(placement);
@@ -55,6 +64,17 @@ public final class TestingScoreServer implements AutoCloseable {
   }
 
   private final class Service extends RuntimeGrpc.RuntimeImplBase {
+    @Override
+    public void info(InfoRequest request, StreamObserver<InfoResponse> out) {
+      InfoResponse.Builder info = InfoResponse.newBuilder().setModel("tiny");
+      served.forEach(
+          (name, mixers) ->
+              info.addPlacements(
+                  PlacementInfo.newBuilder().setName(name).addAllMixers(mixers).build()));
+      out.onNext(info.build());
+      out.onCompleted();
+    }
+
     @Override
     public void score(ScoreRequest request, StreamObserver<ScoreResponse> out) {
       TeacherSample sample = byTokens.get(request.getTokenIdsList());
