@@ -1,6 +1,7 @@
 package dev.gearbox.operator.rollout;
 
 import java.time.Duration;
+import java.util.List;
 
 /** The runtime's {@code Score} RPC as the gate uses it: log-probs of given tokens, forward only. */
 public interface ScoreClient extends AutoCloseable {
@@ -16,7 +17,7 @@ public interface ScoreClient extends AutoCloseable {
    * The mixer of each layer of {@code placement} on the pod this client talks to (from {@code
    * Info}); empty when that pod does not serve it.
    */
-  java.util.List<String> mixers(String placement, Duration deadline);
+  List<String> mixers(String placement, Duration deadline);
 
   @Override
   void close();

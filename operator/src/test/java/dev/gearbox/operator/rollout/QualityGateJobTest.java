@@ -9,9 +9,12 @@ import dev.gearbox.operator.rollout.RolloutMachine.GateResult;
 import dev.gearbox.runtime.search.TeacherSample;
 import dev.gearbox.runtime.search.TeacherSamples;
 import io.grpc.Status;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -26,8 +29,8 @@ class QualityGateJobTest {
           "samples",
           Files.readAllLines(Path.of("../examples/models/gearbox-tiny/teacher-samples.jsonl"))
               .subList(0, 16));
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -59,7 +62,7 @@ class QualityGateJobTest {
         throw Status.UNAVAILABLE.withDescription("draining").asRuntimeException();
       }
       for (TeacherSample s : SAMPLES.samples()) {
-        if (java.util.Arrays.equals(s.tokens(), tokens)) {
+        if (Arrays.equals(s.tokens(), tokens)) {
           float[] out = new float[tokens.length - 1];
           int first = s.prompt().length - 1;
           for (int j = 0; j < s.completion().length; j++) {

@@ -30,10 +30,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -151,7 +153,7 @@ class RolloutIT {
             });
   }
 
-  RolloutStatus awaitRollout(String model, java.util.function.Predicate<RolloutStatus> ok) {
+  RolloutStatus awaitRollout(String model, Predicate<RolloutStatus> ok) {
     return await()
         .atMost(WAIT)
         .pollInterval(Duration.ofMillis(200))
@@ -175,7 +177,7 @@ class RolloutIT {
   List<String> eventReasons(String model) {
     return client.v1().events().inNamespace(NS).list().getItems().stream()
         .filter(e -> model.equals(e.getInvolvedObject().getName()))
-        .sorted(java.util.Comparator.comparing(Event::getFirstTimestamp))
+        .sorted(Comparator.comparing(Event::getFirstTimestamp))
         .map(Event::getReason)
         .toList();
   }

@@ -14,6 +14,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +35,7 @@ public final class TestingScoreServer implements AutoCloseable {
 
   public TestingScoreServer(TeacherSamples samples) throws IOException {
     for (TeacherSample s : samples.samples()) {
-      byTokens.put(java.util.Arrays.stream(s.tokens()).boxed().toList(), s);
+      byTokens.put(Arrays.stream(s.tokens()).boxed().toList(), s);
     }
     server =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -45,8 +46,8 @@ class TokenImportanceTest {
   void perTokenWeightsKeepTheEssThatWholeCompletionWeightsLose() {
     // Every token of 8 samples has ratio 2 or 1/2 alternately: per token the weights are spread
     // evenly, but over 32 tokens a sample's product is 2^k for a k that differs per sample.
-    List<double[]> teacher = new java.util.ArrayList<>();
-    List<double[]> placement = new java.util.ArrayList<>();
+    List<double[]> teacher = new ArrayList<>();
+    List<double[]> placement = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       double[] p = new double[32];
       double[] q = new double[32];
