@@ -51,9 +51,12 @@ public final class GateRunner implements AutoCloseable {
     return future.join();
   }
 
-  /** Forgets jobs whose key starts with {@code prefix} (a model deleted or superseded). */
-  public void forget(String prefix) {
-    jobs.keySet().removeIf(k -> k.startsWith(prefix));
+  /** Drops the job {@code key} (its rollout was superseded or ended); a running one goes unread. */
+  public void forget(String key) {
+    CompletableFuture<GateResult> job = jobs.remove(key);
+    if (job != null) {
+      job.cancel(false);
+    }
   }
 
   private static String describe(RuntimeException e) {

@@ -94,6 +94,11 @@ public final class RolloutController implements AutoCloseable {
     }
     RolloutSpec rolloutSpec = spec.spec().getRollout();
     RolloutStatus current = RolloutMachine.trigger(before, live, spec, now);
+    if (before != null
+        && before.phase() == RolloutPhase.Gating
+        && (current == null || !gateKey(model, current).equals(gateKey(model, before)))) {
+      gates.forget(gateKey(model, before));
+    }
     if (current == null) {
       return new Outcome(null, null, null);
     }
