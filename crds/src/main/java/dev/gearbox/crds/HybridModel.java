@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.kvUtilization",
     type = AdditionalPrinterColumn.Type.NUMBER)
 @AdditionalPrinterColumn(name = "SLO", jsonPath = ".status.sloState")
+@AdditionalPrinterColumn(name = "Rollout", jsonPath = ".status.rollout.phase")
 @AdditionalPrinterColumn(
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",

@@ -66,6 +66,17 @@ public class HybridModelStatus {
     this.scaling = scaling;
   }
 
+  @JsonPropertyDescription("The latest placement rollout, while and after it runs.")
+  private RolloutStatus rollout;
+
+  public RolloutStatus getRollout() {
+    return rollout;
+  }
+
+  public void setRollout(RolloutStatus rollout) {
+    this.rollout = rollout;
+  }
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -170,7 +181,8 @@ public class HybridModelStatus {
         && Objects.equals(kvUtilization, s.kvUtilization)
         && Objects.equals(sloState, s.sloState)
         && Objects.equals(slo, s.slo)
-        && Objects.equals(scaling, s.scaling);
+        && Objects.equals(scaling, s.scaling)
+        && Objects.equals(rollout, s.rollout);
   }
 
   @Override

@@ -1,6 +1,8 @@
 package dev.gearbox.crds;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
@@ -23,6 +25,20 @@ public class RolloutSpec {
 
   @JsonPropertyDescription("Quality gate a step must pass before the next one.")
   private RolloutGate gate;
+
+  @Default("300")
+  @Min(1)
+  @JsonPropertyDescription(
+      "Seconds each canary step holds while canary and baseline are compared; default 300.")
+  private Integer analysisSeconds;
+
+  public Integer getAnalysisSeconds() {
+    return analysisSeconds;
+  }
+
+  public void setAnalysisSeconds(Integer analysisSeconds) {
+    this.analysisSeconds = analysisSeconds;
+  }
 
   public List<Integer> getSteps() {
     return steps;

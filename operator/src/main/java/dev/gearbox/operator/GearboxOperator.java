@@ -2,8 +2,10 @@ package dev.gearbox.operator;
 
 import dev.gearbox.operator.autoscale.ClosedLoop;
 import dev.gearbox.operator.observe.LoadObserver;
+import dev.gearbox.operator.observe.ObservedCanaryMetrics;
 import dev.gearbox.operator.process.OperatorEndpoints;
 import dev.gearbox.operator.process.OperatorSettings;
+import dev.gearbox.operator.rollout.RolloutController;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
@@ -49,9 +51,13 @@ public final class GearboxOperator implements AutoCloseable {
                         OperatorSettings.LEASE_NAME, settings.leaseNamespace()));
               }
             });
-    ClosedLoop loop = new ClosedLoop(LoadObserver.inCluster());
+    LoadObserver observer = LoadObserver.inCluster();
+    ClosedLoop loop = new ClosedLoop(observer);
     operator.register(
-        new HybridModelReconciler(Clock.systemUTC(), loop),
+        new HybridModelReconciler(
+            Clock.systemUTC(),
+            loop,
+            RolloutController.inCluster(new ObservedCanaryMetrics(observer))),
         c -> {
           if (!settings.watchNamespaces().isEmpty()) {
             c.settingNamespaces(settings.watchNamespaces());

@@ -8,6 +8,9 @@ import dev.gearbox.operator.desired.DeploymentDependent;
 import dev.gearbox.operator.desired.PodDisruptionBudgetDependent;
 import dev.gearbox.operator.desired.Resolved;
 import dev.gearbox.operator.desired.ServiceDependent;
+import dev.gearbox.operator.rollout.RolloutController;
+import dev.gearbox.operator.rollout.RolloutEvents;
+import dev.gearbox.operator.rollout.RolloutTraffic;
 import dev.gearbox.operator.spec.InvalidSpecException;
 import dev.gearbox.operator.spec.ResolvedSpec;
 import dev.gearbox.operator.spec.SpecResolver;
@@ -27,6 +30,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -56,19 +60,31 @@ public class HybridModelReconciler implements Reconciler<HybridModel> {
 
   private final Clock clock;
   private final ClosedLoop loop;
+  private final RolloutController rollouts;
 
   public HybridModelReconciler() {
     this(Clock.systemUTC());
   }
 
   public HybridModelReconciler(Clock clock) {
-    this(clock, null);
+    this(clock, null, RolloutController.inCluster());
   }
 
   /** With {@code loop}: observe the pods, report KV and SLOs, autoscale (null: none of that). */
   public HybridModelReconciler(Clock clock, ClosedLoop loop) {
+    this(clock, loop, RolloutController.inCluster());
+  }
+
+  /** A reconciler whose rollouts score and observe through {@code rollouts}, without a loop. */
+  public HybridModelReconciler(Clock clock, RolloutController rollouts) {
+    this(clock, null, rollouts);
+  }
+
+  /** The closed loop (may be null) and the rollouts, as the operator process runs them. */
+  public HybridModelReconciler(Clock clock, ClosedLoop loop, RolloutController rollouts) {
     this.clock = clock;
     this.loop = loop;
+    this.rollouts = rollouts;
   }
 
   @Override
@@ -80,13 +96,26 @@ public class HybridModelReconciler implements Reconciler<HybridModel> {
     } catch (InvalidSpecException e) {
       invalid = e;
     }
+    RolloutController.Outcome rollout = null;
     if (resolved != null) {
+      rollout = rollouts.reconcile(model, resolved, context.getClient(), clock.instant());
       Resolved.put(context, resolved);
+      RolloutTraffic.put(context, rollout.rollout());
       context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
     }
     Deployment deployment = context.getSecondaryResource(Deployment.class).orElse(null);
     HybridModelStatus status =
         StatusFactory.compute(model, resolved, invalid, deployment, clock.instant());
+    status.setRollout(
+        rollout != null
+            ? rollout.rollout()
+            : model.getStatus() == null ? null : model.getStatus().getRollout());
+    if (rollout != null && rollout.transition() != null) {
+      RolloutController.Transition t = rollout.transition();
+      log.info("{}/{}: {} {}", namespace(model), name(model), t.reason(), t.message());
+      RolloutEvents.record(context.getClient(), model, t, clock.instant());
+    }
+    Duration recheck = rollout == null ? null : rollout.recheckAfter();
 
     if (invalid != null && isNewRejection(model.getStatus(), status)) {
       log.info("rejected {}/{}: {}", namespace(model), name(model), invalid.getMessage());
@@ -94,6 +123,10 @@ public class HybridModelReconciler implements Reconciler<HybridModel> {
     }
     if (loop != null && resolved != null) {
       loop.apply(model, status, context.getClient(), clock.instant());
+    }
+    // The observer finishes a round per interval; come back for it, or sooner for a rollout step.
+    if (loop != null && (recheck == null || loop.interval().compareTo(recheck) < 0)) {
+      recheck = loop.interval();
     }
     UpdateControl<HybridModel> control;
     if (status.equals(model.getStatus())) {
@@ -105,8 +138,7 @@ public class HybridModelReconciler implements Reconciler<HybridModel> {
       patch.setStatus(status);
       control = UpdateControl.patchStatus(patch);
     }
-    // The observer finishes a round per interval; come back for it.
-    return loop == null ? control : control.rescheduleAfter(loop.interval());
+    return recheck == null ? control : control.rescheduleAfter(recheck);
   }
 
   /**
@@ -170,6 +202,7 @@ public class HybridModelReconciler implements Reconciler<HybridModel> {
     copy.setSloState(s.getSloState());
     copy.setSlo(s.getSlo());
     copy.setScaling(s.getScaling());
+    copy.setRollout(s.getRollout());
     return copy;
   }
 

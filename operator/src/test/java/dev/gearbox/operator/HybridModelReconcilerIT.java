@@ -118,7 +118,8 @@ class HybridModelReconcilerIT {
         deployment.getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.CONFIG_HASH));
 
     assertEquals(
-        List.of(80, 9090), service.getSpec().getPorts().stream().map(p -> p.getPort()).toList());
+        List.of(80, 9090, 9000),
+        service.getSpec().getPorts().stream().map(p -> p.getPort()).toList());
     assertEquals(Labels.selector(model), service.getSpec().getSelector());
     assertEquals(1, pdb.getSpec().getMaxUnavailable().getIntVal());
     String placements = config.getData().get(ServingConfig.PLACEMENTS_FILE);

@@ -1,6 +1,7 @@
 package dev.gearbox.operator.desired;
 
 import dev.gearbox.crds.HybridModel;
+import dev.gearbox.operator.rollout.RolloutTraffic;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
@@ -24,7 +25,7 @@ public class ConfigMapDependent extends CRUDKubernetesDependentResource<ConfigMa
         .withNamespace(model.getMetadata().getNamespace())
         .withLabels(Labels.common(model))
         .endMetadata()
-        .withData(ServingConfig.files(model, Resolved.of(context)))
+        .withData(ServingConfig.files(model, Resolved.of(context), RolloutTraffic.of(context)))
         .build();
   }
 }

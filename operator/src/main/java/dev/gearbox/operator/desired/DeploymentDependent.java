@@ -1,6 +1,8 @@
 package dev.gearbox.operator.desired;
 
 import dev.gearbox.crds.HybridModel;
+import dev.gearbox.crds.RolloutStatus;
+import dev.gearbox.operator.rollout.RolloutTraffic;
 import dev.gearbox.operator.spec.ResolvedSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -19,12 +21,17 @@ public class DeploymentDependent extends CRUDKubernetesDependentResource<Deploym
 
   @Override
   protected Deployment desired(HybridModel model, Context<HybridModel> context) {
-    return build(model, Resolved.of(context));
+    return build(model, Resolved.of(context), RolloutTraffic.of(context));
   }
 
   /** Pure function of the model and its resolved spec. */
   public static Deployment build(HybridModel model, ResolvedSpec resolved) {
-    String configHash = ServingConfig.hash(ServingConfig.files(model, resolved));
+    return build(model, resolved, null);
+  }
+
+  /** Pure function of the model, its resolved spec and its rollout (may be null). */
+  public static Deployment build(HybridModel model, ResolvedSpec resolved, RolloutStatus rollout) {
+    String configHash = ServingConfig.podHash(model, resolved, rollout);
     return new DeploymentBuilder()
         .withNewMetadata()
         .withName(Labels.deploymentName(model))

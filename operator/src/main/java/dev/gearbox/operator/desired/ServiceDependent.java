@@ -14,6 +14,9 @@ public class ServiceDependent extends CRUDKubernetesDependentResource<Service, H
   public static final int HTTP_PORT = 80;
   public static final int GRPC_PORT = 9090;
 
+  /** The runtime's own gRPC API (Score, Info, Stats), which the operator's rollout gate calls. */
+  public static final int RUNTIME_GRPC_PORT = ServingPod.RUNTIME_GRPC_PORT;
+
   public ServiceDependent() {
     super(Service.class);
   }
@@ -38,6 +41,13 @@ public class ServiceDependent extends CRUDKubernetesDependentResource<Service, H
         .withName("grpc")
         .withPort(GRPC_PORT)
         .withNewTargetPort("grpc")
+        .withProtocol("TCP")
+        .withAppProtocol("kubernetes.io/h2c")
+        .endPort()
+        .addNewPort()
+        .withName("runtime-grpc")
+        .withPort(RUNTIME_GRPC_PORT)
+        .withNewTargetPort("runtime-grpc")
         .withProtocol("TCP")
         .withAppProtocol("kubernetes.io/h2c")
         .endPort()

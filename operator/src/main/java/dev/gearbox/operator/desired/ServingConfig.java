@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.gearbox.crds.HybridModel;
 import dev.gearbox.crds.HybridModelSpec;
+import dev.gearbox.crds.RolloutStatus;
+import dev.gearbox.operator.rollout.RolloutTraffic;
 import dev.gearbox.operator.spec.ResolvedPlacement;
 import dev.gearbox.operator.spec.ResolvedSpec;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +42,25 @@ public final class ServingConfig {
 
   /** ConfigMap data: file name to content. */
   public static Map<String, String> files(HybridModel model, ResolvedSpec resolved) {
+    return files(model, resolved, null);
+  }
+
+  /** ConfigMap data with a rollout's previous layers and canary weight; rollout may be null. */
+  public static Map<String, String> files(
+      HybridModel model, ResolvedSpec resolved, RolloutStatus rollout) {
+    return files(model, resolved, rollout, true);
+  }
+
+  /**
+   * Hash of what the pods start with: the ConfigMap data without the router's canary entries,
+   * which the router hot-reloads, so that a weight change never rolls the pods.
+   */
+  public static String podHash(HybridModel model, ResolvedSpec resolved, RolloutStatus rollout) {
+    return hash(files(model, resolved, rollout, false));
+  }
+
+  private static Map<String, String> files(
+      HybridModel model, ResolvedSpec resolved, RolloutStatus rollout, boolean withCanaries) {
     HybridModelSpec spec = resolved.spec();
     List<Map<String, Object>> placements = new ArrayList<>();
     for (ResolvedPlacement p : resolved.placements()) {
@@ -48,6 +69,10 @@ public final class ServingConfig {
       entry.put("pattern", p.pattern());
       entry.put("mixers", p.mixers());
       placements.add(entry);
+    }
+    Map<String, Object> previous = RolloutTraffic.previousPlacement(rollout);
+    if (previous != null) {
+      placements.add(previous);
     }
     Map<String, Object> runtime = new LinkedHashMap<>();
     runtime.put("model", spec.getModel().getUri());
@@ -65,6 +90,10 @@ public final class ServingConfig {
     }
     router.put("slo", spec.getSlo());
     router.put("rollout", spec.getRollout());
+    List<Map<String, Object>> canaries = RolloutTraffic.canaries(rollout);
+    if (withCanaries && !canaries.isEmpty()) {
+      router.put("canaries", canaries);
+    }
 
     Map<String, String> files = new TreeMap<>();
     files.put(PLACEMENTS_FILE, write(runtime));

@@ -17,8 +17,9 @@ import java.util.List;
  *
  * <p>Two shapes are accepted: the nested one ({@code routing: {default, rules, underKvPressure}},
  * like {@code HybridModel.spec}) and the operator's flat {@code router.json}, where {@code
- * default}, {@code rules} and {@code underKvPressure} sit at the top level. {@code rollout} is
- * accepted and not acted on by the router: rollout traffic steps reach it as rules.
+ * default}, {@code rules}, {@code underKvPressure} and {@code canaries} sit at the top level.
+ * {@code rollout} (the spec's steps and gate) is accepted and not acted on by the router: the
+ * operator runs the rollout and hands the router each step's weight as a {@code canaries} entry.
  */
 public final class ConfigParser {
 
@@ -86,7 +87,7 @@ public final class ConfigParser {
   }
 
   private static final List<String> FLAT_ROUTING_FIELDS =
-      List.of("default", "rules", "underKvPressure");
+      List.of("default", "rules", "underKvPressure", "canaries");
 
   /**
    * Checks that every placement {@code config} names is one of {@code placements}.
@@ -114,6 +115,11 @@ public final class ConfigParser {
           routing.underKvPressure().shiftTo(),
           placements,
           errors);
+    }
+    for (int i = 0; i < routing.canaries().size(); i++) {
+      RouterConfig.Canary c = routing.canaries().get(i);
+      checkKnown("routing.canaries[" + i + "].placement", c.placement(), placements, errors);
+      checkKnown("routing.canaries[" + i + "].baseline", c.baseline(), placements, errors);
     }
     if (!errors.isEmpty()) {
       throw new ConfigException(source + ": " + String.join("; ", errors));
@@ -172,6 +178,30 @@ public final class ConfigParser {
       }
       if (kv.shiftTo() == null || kv.shiftTo().isBlank()) {
         errors.add("routing.underKvPressure.shiftTo: required");
+      }
+    }
+    List<String> canaryPlacements = new ArrayList<>();
+    for (int i = 0; i < routing.canaries().size(); i++) {
+      String at = "routing.canaries[" + i + "]";
+      RouterConfig.Canary c = routing.canaries().get(i);
+      if (c == null) {
+        errors.add(at + ": empty canary");
+        continue;
+      }
+      if (c.placement() == null || c.placement().isBlank()) {
+        errors.add(at + ".placement: required");
+      } else if (canaryPlacements.contains(c.placement())) {
+        errors.add(at + ".placement: '" + c.placement() + "' has a canary already");
+      } else {
+        canaryPlacements.add(c.placement());
+      }
+      if (c.baseline() == null || c.baseline().isBlank()) {
+        errors.add(at + ".baseline: required");
+      } else if (c.baseline().equals(c.placement())) {
+        errors.add(at + ".baseline: must differ from placement '" + c.placement() + "'");
+      }
+      if (c.weight() == null || c.weight() < 0 || c.weight() > 100) {
+        errors.add(at + ".weight: must be a percentage in 0..100, got " + c.weight());
       }
     }
     RouterConfig.Slo slo = config.slo();

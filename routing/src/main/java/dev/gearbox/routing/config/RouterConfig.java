@@ -36,7 +36,8 @@ public record RouterConfig(
 
   /** This config with absent sections replaced by their defaults. */
   public RouterConfig withDefaults() {
-    Routing r = routing == null ? new Routing(null, List.of(), null) : routing.withDefaults();
+    Routing r =
+        routing == null ? new Routing(null, List.of(), null, List.of()) : routing.withDefaults();
     return new RouterConfig(
         model,
         placements == null ? List.of() : List.copyOf(placements),
@@ -54,17 +55,44 @@ public record RouterConfig(
    *     default
    * @param rules first match wins
    * @param underKvPressure gear shift to a cheaper placement when the KV pool is nearly full
+   * @param canaries placements under a rollout, each sharing its traffic with a baseline; written
+   *     by the operator, never part of {@code spec.routing}
    */
   public record Routing(
       @JsonProperty("default") String defaultPlacement,
       List<Rule> rules,
-      KvPressureShift underKvPressure) {
+      KvPressureShift underKvPressure,
+      List<Canary> canaries) {
 
     Routing withDefaults() {
       return new Routing(
-          defaultPlacement, rules == null ? List.of() : List.copyOf(rules), underKvPressure);
+          defaultPlacement,
+          rules == null ? List.of() : List.copyOf(rules),
+          underKvPressure,
+          canaries == null ? List.of() : List.copyOf(canaries));
+    }
+
+    /** The canary of {@code placement}, or null when it is not under a rollout. */
+    public Canary canaryOf(String placement) {
+      for (Canary c : canaries) {
+        if (c.placement().equals(placement)) {
+          return c;
+        }
+      }
+      return null;
     }
   }
+
+  /**
+   * A placement under a rollout: of the requests the policy sends to {@code placement}, {@code
+   * weight} percent go to it and the rest to {@code baseline}, split by a hash of the request id so
+   * that one id always lands on the same side at one weight.
+   *
+   * @param placement the placement being rolled out
+   * @param baseline the placement that serves the rest of its traffic
+   * @param weight percentage of its traffic the placement gets, 0..100
+   */
+  public record Canary(String placement, String baseline, Integer weight) {}
 
   /**
    * One routing rule; every field set in {@code match} must hold.

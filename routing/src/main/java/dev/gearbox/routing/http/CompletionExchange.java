@@ -136,7 +136,8 @@ final class CompletionExchange implements GenerateListener {
             request.getHeader("x-gearbox-workload"),
             request.getHeader("x-gearbox-priority"),
             prompt.length,
-            request.path());
+            request.path(),
+            id);
     selection =
         PlacementPolicy.select(
             config.routing(), info.defaultPlacement(), facts, load.kvUtilization());

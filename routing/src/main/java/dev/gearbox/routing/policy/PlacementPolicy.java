@@ -9,6 +9,11 @@ import java.util.List;
  * requests to the configured turbo placement instead of letting them queue.
  *
  * <p>An explicit choice is never shifted: the client asked for that placement by name.
+ *
+ * <p>Last, a placement under a rollout ({@code routing.canaries}) gets only its weight's share of
+ * whatever chose it, explicit choices included (a placement that has not passed its gate serves
+ * nobody); the rest goes to its baseline. The reason then ends in {@code ;canary=<weight>} or
+ * {@code ;baseline=<weight>}.
  */
 public final class PlacementPolicy {
 
@@ -21,6 +26,14 @@ public final class PlacementPolicy {
    * @param kvUtilization the runtime's current KV utilisation, 0..1
    */
   public static Selection select(
+      RouterConfig.Routing routing,
+      String runtimeDefault,
+      RequestFacts facts,
+      double kvUtilization) {
+    return splitCanary(routing, facts, choose(routing, runtimeDefault, facts, kvUtilization));
+  }
+
+  private static Selection choose(
       RouterConfig.Routing routing,
       String runtimeDefault,
       RequestFacts facts,
@@ -48,6 +61,32 @@ public final class PlacementPolicy {
       return new Selection(shift.shiftTo(), Selection.KV_PRESSURE);
     }
     return chosen;
+  }
+
+  private static Selection splitCanary(
+      RouterConfig.Routing routing, RequestFacts facts, Selection chosen) {
+    RouterConfig.Canary canary = routing.canaryOf(chosen.placement());
+    if (canary == null) {
+      return chosen;
+    }
+    if (bucket(facts.requestId()) < canary.weight()) {
+      return new Selection(canary.placement(), chosen.reason() + ";canary=" + canary.weight());
+    }
+    return new Selection(canary.baseline(), chosen.reason() + ";baseline=" + canary.weight());
+  }
+
+  /**
+   * The request's bucket in 0..99: the same id always gets the same bucket (in every JVM, since
+   * {@link String#hashCode} is specified), and a request on the canary at one weight stays on it
+   * at every higher weight. The SplitMix64 finaliser spreads sequential ids such as {@code req-1},
+   * {@code req-2} evenly over the buckets.
+   */
+  static int bucket(String requestId) {
+    long z = (requestId == null ? "" : requestId).hashCode() + 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    z = z ^ (z >>> 31);
+    return (int) Math.floorMod(z, 100L);
   }
 
   static boolean matches(RouterConfig.Match m, RequestFacts f) {

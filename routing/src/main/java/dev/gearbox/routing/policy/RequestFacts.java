@@ -8,6 +8,19 @@ package dev.gearbox.routing.policy;
  * @param priority {@code x-gearbox-priority} header, or null
  * @param promptTokens tokens in the rendered prompt
  * @param path the HTTP request path
+ * @param requestId the request's id, which decides its side of a canary split; null counts as ""
  */
 public record RequestFacts(
-    String explicitPlacement, String workload, String priority, int promptTokens, String path) {}
+    String explicitPlacement,
+    String workload,
+    String priority,
+    int promptTokens,
+    String path,
+    String requestId) {
+
+  /** Facts of a request whose id does not matter (no canary in the config). */
+  public RequestFacts(
+      String explicitPlacement, String workload, String priority, int promptTokens, String path) {
+    this(explicitPlacement, workload, priority, promptTokens, path, null);
+  }
+}

@@ -141,4 +141,29 @@ class ConfigParserTest {
         e.getMessage());
     ConfigParser.checkPlacements("cfg.yaml", c, List.of("all-fa", "warp"));
   }
+
+  @Test
+  void canariesAreCheckedFieldByField() {
+    String message =
+        error(
+            parser,
+            """
+            canaries:
+              - { placement: turbo, baseline: turbo, weight: 101 }
+              - { placement: turbo, weight: 5 }
+            """);
+    assertTrue(message.contains("routing.canaries[0].baseline: must differ"), message);
+    assertTrue(
+        message.contains("routing.canaries[0].weight: must be a percentage in 0..100, got 101"),
+        message);
+    assertTrue(
+        message.contains("routing.canaries[1].placement: 'turbo' has a canary already"), message);
+    assertTrue(message.contains("routing.canaries[1].baseline: required"), message);
+    RouterConfig ok =
+        parser.parse("t", "canaries: [{placement: turbo, baseline: all-fa, weight: 10}]\n");
+    assertThrows(
+        ConfigException.class,
+        () -> ConfigParser.checkPlacements("t", ok, List.of("turbo")),
+        "the baseline must be served too");
+  }
 }

@@ -4,6 +4,7 @@ import dev.gearbox.runtime.engine.Sampler;
 import dev.gearbox.runtime.model.LanguageModel;
 import dev.gearbox.runtime.model.SequenceState;
 import dev.gearbox.runtime.placement.Placement;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,6 +88,29 @@ public final class ImportanceScorer {
 
   /** {@code log q(completion | prompt)} under {@code placement}, from one prefill. */
   public synchronized double logQ(Placement placement, TeacherSample sample) {
+    double sum = 0;
+    for (double lp : completionLogProbs(placement, sample)) {
+      sum += lp;
+    }
+    return sum;
+  }
+
+  /**
+   * The per-token estimate of {@code placement}'s quality relative to the teacher, with its
+   * uncertainty (see {@link TokenImportance}); uncached.
+   */
+  public synchronized QualityEstimate estimate(Placement placement) {
+    List<double[]> teacher = new ArrayList<>();
+    List<double[]> candidate = new ArrayList<>();
+    for (TeacherSample sample : samples.samples()) {
+      teacher.add(sample.teacherLogProbs());
+      candidate.add(completionLogProbs(placement, sample));
+    }
+    return TokenImportance.estimate(teacher, candidate);
+  }
+
+  /** {@code log q(completion[j] | prompt, completion[..j])} for each completion token. */
+  public synchronized double[] completionLogProbs(Placement placement, TeacherSample sample) {
     int[] tokens = sample.tokens();
     int promptLength = sample.prompt().length;
     int vocab = model.vocabSize();
@@ -96,11 +120,12 @@ public final class ImportanceScorer {
     } finally {
       sequence.release();
     }
-    double sum = 0;
-    for (int j = 0; j < sample.completion().length; j++) {
+    double[] logProbs = new double[sample.completion().length];
+    for (int j = 0; j < logProbs.length; j++) {
       // Row (promptLength - 1 + j) holds the distribution of the token at promptLength + j.
-      sum += Sampler.logProb(logits, (promptLength - 1 + j) * vocab, vocab, sample.completion()[j]);
+      logProbs[j] =
+          Sampler.logProb(logits, (promptLength - 1 + j) * vocab, vocab, sample.completion()[j]);
     }
-    return sum;
+    return logProbs;
   }
 }
