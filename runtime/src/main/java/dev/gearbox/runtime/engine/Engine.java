@@ -205,7 +205,7 @@ public final class Engine implements AutoCloseable {
         throw new ShuttingDownException("server is shutting down and takes no new requests");
       }
       if (waiting.isEmpty() && inFlight < config.maxRunning()) {
-        r.reservation = pools.tryReserve(r.placement, r.maxContext());
+        r.reservation = pools.tryReserve(r.placement, r.admissionTokens());
       }
       if (r.reservation != null) {
         admitted.add(r);
@@ -215,13 +215,26 @@ public final class Engine implements AutoCloseable {
       } else {
         throw new OverloadedException(
             "memory budget is full (" + pools.usedBytes() + " of " + pools.capacityBytes()
-                + " bytes reserved) and " + waiting.size() + " requests are already waiting",
+                + " bytes held) and " + waiting.size() + " requests are already waiting",
             config.retryAfter());
       }
       inFlight++;
       woken = true;
       wakeup.signal();
       return r;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // Called by the scheduler thread: a preempted request goes back to the head of the queue
+  // (beyond maxWaiting: it was admitted once) and keeps its place in the in-flight count.
+  void requeue(ActiveRequest r) {
+    lock.lock();
+    try {
+      waiting.addFirst(r);
+      metrics.of(r.placement.name()).waiting.incrementAndGet();
+      woken = true;
     } finally {
       lock.unlock();
     }
@@ -399,11 +412,12 @@ public final class Engine implements AutoCloseable {
         blockedHead = r;
         headBypassed = 0;
       }
-      if (!head && headBypassed >= config.maxBypass()) {
-        // The head has waited past enough smaller requests: keep the memory freeing up for it.
+      if (!head && (headBypassed >= config.maxBypass() || waiting.peekFirst().preemptions > 0)) {
+        // The head has waited past enough smaller requests, or was preempted and must resume
+        // first: keep the memory freeing up for it.
         return;
       }
-      r.reservation = pools.tryReserve(r.placement, r.maxContext());
+      r.reservation = pools.tryReserve(r.placement, r.admissionTokens());
       if (r.reservation != null) {
         it.remove();
         metrics.of(r.placement.name()).waiting.decrementAndGet();

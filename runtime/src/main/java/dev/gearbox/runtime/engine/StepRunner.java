@@ -103,7 +103,7 @@ final class StepRunner {
       if (r.done || r.prefillDone()) {
         continue;
       }
-      int chunk = Math.min(budget, r.prompt.length - r.prefilled);
+      int chunk = Math.min(budget, r.feed.length - r.prefilled);
       if (r.isScore()) {
         chunk = Math.min(chunk, scoreChunk);
       }
@@ -111,14 +111,20 @@ final class StepRunner {
         if (r.isScore()) {
           scoreChunk(r, chunk);
         } else {
-          model.prefill(r.sequence, r.prompt, r.prefilled, chunk, prefillLogits, false);
+          model.prefill(r.sequence, r.feed, r.prefilled, chunk, prefillLogits, false);
           r.prefilled += chunk;
           pools.fill(r.reservation, r.prefilled);
-          r.meters.promptTokens.increment(chunk);
-          engine.prefilledMeter().add(chunk, System.nanoTime());
-          if (r.prefillDone()) {
+          // Prompt tokens count once, however often a preempted sequence recomputes them.
+          int fresh = Math.min(r.prefilled, r.prompt.length) - r.promptCounted;
+          if (fresh > 0) {
+            r.promptCounted += fresh;
+            r.meters.promptTokens.increment(fresh);
+            engine.prefilledMeter().add(fresh, System.nanoTime());
+          }
+          if (r.prefillDone() && r.generated == 0) {
             accept(r, prefillLogits, 0);
           }
+          // After a recompute the last generated token is already pending: nothing is sampled.
         }
       } catch (RuntimeException e) {
         fail(r, e);
@@ -151,6 +157,7 @@ final class StepRunner {
 
   // One decode call over every running request that has a sampled token to feed.
   private void decodeBatch() {
+    makeRoomForDecode();
     int count = 0;
     for (int i = 0; i < running.size(); i++) {
       ActiveRequest r = running.get(i);
@@ -196,6 +203,75 @@ final class StepRunner {
   }
 
   /**
+   * Grows every decoding sequence's memory by the token this step appends, oldest first; when the
+   * pools are full, preempts the lowest-priority, youngest sequence (possibly the one growing)
+   * until the growth fits. Sequences whose placement has no growing state (only recurrent slabs)
+   * are never chosen: their state is small and fixed, so dropping it frees little.
+   */
+  private void makeRoomForDecode() {
+    for (int i = 0; i < running.size(); i++) {
+      ActiveRequest r = running.get(i);
+      if (r.done || r.pendingToken < 0 || r.sequence == null) {
+        continue;
+      }
+      int needed = r.sequence.length() + 1;
+      while (!pools.tryGrow(r.reservation, needed)) {
+        ActiveRequest victim = victim();
+        preempt(victim);
+        if (victim == r) {
+          break;
+        }
+      }
+    }
+    for (int i = running.size() - 1; i >= 0; i--) {
+      if (running.get(i).sequence == null) {
+        running.remove(i);
+      }
+    }
+  }
+
+  private ActiveRequest victim() {
+    ActiveRequest best = null;
+    for (ActiveRequest r : running) {
+      if (r.done || r.isScore() || r.sequence == null || !grows(r)) {
+        continue;
+      }
+      if (best == null
+          || r.request.priority() < best.request.priority()
+          || (r.request.priority() == best.request.priority()
+              && r.submittedNanos - best.submittedNanos > 0)) {
+        best = r;
+      }
+    }
+    if (best == null) {
+      // Unreachable: the growing request itself is always a candidate.
+      throw new IllegalStateException("no sequence to preempt");
+    }
+    return best;
+  }
+
+  private static boolean grows(ActiveRequest r) {
+    for (var layer : r.placement.layers()) {
+      if (layer.kind() == dev.gearbox.runtime.placement.MixerKind.FULL_ATTENTION
+          || layer.kind() == dev.gearbox.runtime.placement.MixerKind.SLIDING_WINDOW) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Drops r's decode state and memory and puts it back at the head of the queue; it is taken
+  // off the running list by the caller. Its client sees only a pause.
+  private void preempt(ActiveRequest r) {
+    r.sequence.release();
+    pools.release(r.reservation);
+    r.resetForRecompute();
+    r.meters.running.decrementAndGet();
+    r.meters.preemptions.increment();
+    engine.requeue(r);
+  }
+
+  /**
    * True when every row of the batch samples greedily or with a plain temperature (no top-k/top-p),
    * which the device does on its own; fills the per-row temperatures and seeds.
    */
@@ -220,6 +296,7 @@ final class StepRunner {
   // Streams r's next token and finishes r if it stops.
   private void accept(ActiveRequest r, int token) {
     long now = System.nanoTime();
+    r.recordOutput(token);
     r.generated++;
     if (r.generated == 1) {
       r.firstTokenNanos = now;

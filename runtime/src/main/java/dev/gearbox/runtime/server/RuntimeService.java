@@ -204,7 +204,8 @@ public final class RuntimeService extends RuntimeGrpc.RuntimeImplBase {
         request.getMaxTokens(),
         request.getStopTokenIdsList().stream().mapToInt(Integer::intValue).toArray(),
         request.getStopStringsList(),
-        deadlineNanos());
+        deadlineNanos(),
+        request.getPriority());
   }
 
   private static long deadlineNanos() {
