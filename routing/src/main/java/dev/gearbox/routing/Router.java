@@ -25,12 +25,12 @@ import java.util.concurrent.TimeUnit;
 public final class Router implements AutoCloseable {
 
   private final Vertx vertx;
-  private final HttpServer server;
+  private final java.util.List<HttpServer> servers;
   private final RouterServices services;
 
-  private Router(Vertx vertx, HttpServer server, RouterServices services) {
+  private Router(Vertx vertx, java.util.List<HttpServer> servers, RouterServices services) {
     this.vertx = vertx;
-    this.server = server;
+    this.servers = servers;
     this.services = services;
   }
 
@@ -41,7 +41,7 @@ public final class Router implements AutoCloseable {
 
   /** The HTTP port actually bound. */
   public int port() {
-    return server.actualPort();
+    return servers.get(0).actualPort();
   }
 
   /** The runtime's cached catalogue and load. */
@@ -67,10 +67,12 @@ public final class Router implements AutoCloseable {
   /** Stops accepting connections, then stops the runtime view and the config watch. */
   @Override
   public void close() {
-    try {
-      server.close().await(10, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
-      // fall through: the event loops are closed below anyway
+    for (HttpServer server : servers) {
+      try {
+        server.close().await(10, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        // fall through: the event loops are closed below anyway
+      }
     }
     services.view().close();
     services.config().close();
@@ -92,6 +94,7 @@ public final class Router implements AutoCloseable {
     private Duration pollInterval = Duration.ofMillis(250);
     private Duration configPollInterval = Duration.ofSeconds(2);
     private Duration sloWindow = Duration.ofMinutes(5);
+    private int eventLoops = Runtime.getRuntime().availableProcessors();
 
     public Builder runtime(RuntimeClient runtime) {
       this.runtime = runtime;
@@ -144,6 +147,18 @@ public final class Router implements AutoCloseable {
       return this;
     }
 
+    /**
+     * HTTP event loops (one server instance each, sharing the port; Vert.x spreads connections
+     * over them); defaults to the number of CPUs, so one router uses every core it is given.
+     */
+    public Builder eventLoops(int eventLoops) {
+      if (eventLoops < 1) {
+        throw new IllegalArgumentException("eventLoops must be >= 1, got " + eventLoops);
+      }
+      this.eventLoops = eventLoops;
+      return this;
+    }
+
     /** Binds the port and starts polling; returns once the server is listening. */
     public Router start() {
       Objects.requireNonNull(runtime, "runtime");
@@ -179,13 +194,28 @@ public final class Router implements AutoCloseable {
       view.refresh();
       view.start(pollInterval);
       active.watch(configPollInterval);
-      Vertx vertx = Vertx.vertx();
-      HttpServer server =
-          vertx.createHttpServer(
-              new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(false));
-      server.requestHandler(new HttpFront(services));
+      Vertx vertx =
+          Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(eventLoops));
+      HttpFront front = new HttpFront(services);
+      java.util.List<HttpServer> servers = new java.util.ArrayList<>();
       try {
-        server.listen().await(30, TimeUnit.SECONDS);
+        // Each server created from this (non-Vert.x) thread gets its own event loop; the first
+        // binds (port 0 picks a free port), the others share its actual port.
+        int bound = port;
+        for (int i = 0; i < eventLoops; i++) {
+          HttpServer server =
+              vertx.createHttpServer(
+                  new HttpServerOptions()
+                      .setHost(host)
+                      .setPort(bound)
+                      .setCompressionSupported(false)
+                      .setTcpNoDelay(true)
+                      .setAcceptBacklog(1024));
+          server.requestHandler(front);
+          server.listen().await(30, TimeUnit.SECONDS);
+          servers.add(server);
+          bound = server.actualPort();
+        }
       } catch (java.util.concurrent.TimeoutException e) {
         vertx.close();
         throw new IllegalStateException(
@@ -195,7 +225,7 @@ public final class Router implements AutoCloseable {
         throw new IllegalStateException(
             "router could not bind " + host + ":" + port + ": " + e.getMessage(), e);
       }
-      return new Router(vertx, server, services);
+      return new Router(vertx, java.util.List.copyOf(servers), services);
     }
   }
 }

@@ -11,7 +11,6 @@ import dev.gearbox.routing.runtime.RuntimeClient;
 import dev.gearbox.routing.runtime.RuntimeFailure;
 import dev.gearbox.routing.runtime.RuntimeInfo;
 import dev.gearbox.routing.runtime.RuntimeLoad;
-import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -71,7 +70,14 @@ final class CompletionExchange implements GenerateListener {
     this.response = request.response();
     this.context = context;
     this.onEventLoop = command -> context.runOnContext(v -> command.run());
-    this.id = "gbx-" + UUID.randomUUID();
+    this.id = newId();
+  }
+
+  // A random 128-bit id without UUID.randomUUID's SecureRandom (a shared, synchronized source
+  // that costs microseconds per request); ids need to be unique, not unpredictable.
+  private static String newId() {
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    return "gbx-" + new UUID(random.nextLong(), random.nextLong());
   }
 
   /** Handles the request whose body is {@code bytes}; answers errors itself. */
@@ -463,12 +469,11 @@ final class CompletionExchange implements GenerateListener {
   }
 
   private void count(int status) {
-    Counter.builder("gearbox_router_requests")
-        .description("completion requests by outcome")
-        .tag("placement", selection == null ? "none" : selection.placement())
-        .tag("reason", selection == null ? "none" : selection.reason())
-        .tag("status", Integer.toString(status))
-        .register(services.registry())
+    services
+        .requests(
+            selection == null ? "none" : selection.placement(),
+            selection == null ? "none" : selection.reason(),
+            status)
         .increment();
   }
 }

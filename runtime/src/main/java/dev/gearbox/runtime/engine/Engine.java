@@ -130,7 +130,8 @@ public final class Engine implements AutoCloseable {
    */
   public RequestHandle submit(GenerationRequest request, GenerationListener listener) {
     Placement placement = resolve(request.placement());
-    validate(request, placement, request.prompt().length + request.maxTokens(), "max_tokens");
+    // As a long: a max_tokens near Integer.MAX_VALUE must not wrap around below the limit.
+    validate(request, placement, "prompt_token_ids", (long) request.prompt().length + request.maxTokens(), "max_tokens");
     if (!request.stopStrings().isEmpty() && decoder == null) {
       throw new InvalidRequestException("stop_strings need a tokenizer; this server has none");
     }
@@ -150,7 +151,7 @@ public final class Engine implements AutoCloseable {
     Placement placement = resolve(placementName);
     GenerationRequest request =
         new GenerationRequest("", placementName, tokens, SamplingParams.greedy(), 1, null, null, deadlineNanos);
-    validate(request, placement, tokens.length, null);
+    validate(request, placement, "token_ids", tokens.length, null);
     return enqueue(new ActiveRequest(this, request, placement, null, listener, false));
   }
 
@@ -162,23 +163,26 @@ public final class Engine implements AutoCloseable {
     Placement placement = placements.get(name);
     if (placement == null) {
       throw new InvalidRequestException(
-          "unknown placement '" + name + "': expected one of " + placements().stream().map(Placement::name).toList());
+          "placement: unknown placement '" + name + "', expected one of " + placements().stream().map(Placement::name).toList());
     }
     return placement;
   }
 
-  private void validate(GenerationRequest request, Placement placement, int context, String lengthField) {
+  private void validate(
+      GenerationRequest request, Placement placement, String tokensField, long context, String lengthField) {
     int vocab = model.vocabSize();
     int[] prompt = request.prompt();
     for (int i = 0; i < prompt.length; i++) {
       if (prompt[i] < 0 || prompt[i] >= vocab) {
         throw new InvalidRequestException(
-            "prompt token " + i + " is " + prompt[i] + ", outside the vocabulary [0, " + vocab + ")");
+            tokensField + "[" + i + "] is " + prompt[i] + ", outside the vocabulary [0, " + vocab + ")");
       }
     }
-    for (int id : request.stopTokenIds()) {
-      if (id < 0 || id >= vocab) {
-        throw new InvalidRequestException("stop token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+    int[] stops = request.stopTokenIds();
+    for (int i = 0; i < stops.length; i++) {
+      if (stops[i] < 0 || stops[i] >= vocab) {
+        throw new InvalidRequestException(
+            "stop_token_ids[" + i + "] is " + stops[i] + ", outside the vocabulary [0, " + vocab + ")");
       }
     }
     int limit = model.maxContextLength();
@@ -189,7 +193,7 @@ public final class Engine implements AutoCloseable {
               : "prompt (" + prompt.length + " tokens) + " + lengthField + " (" + request.maxTokens()
                   + ") = " + context + " exceeds the model's context limit of " + limit + " tokens");
     }
-    long bytes = pools.bytesFor(placement, context);
+    long bytes = pools.bytesFor(placement, (int) context);
     if (bytes > pools.capacityBytes()) {
       throw new InvalidRequestException(
           "request needs " + bytes + " bytes of decode state under placement '" + placement.name()

@@ -45,7 +45,7 @@ public record GenerationRequest(
     requestId = requestId == null ? "" : requestId;
     placement = placement == null ? "" : placement;
     if (prompt == null || prompt.length == 0) {
-      throw new InvalidRequestException("prompt is empty: expected at least one token");
+      throw new InvalidRequestException("prompt is empty (prompt_token_ids or prompt_text): expected at least one token");
     }
     if (sampling == null) {
       throw new InvalidRequestException("sampling is missing");
