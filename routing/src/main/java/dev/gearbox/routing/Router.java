@@ -159,6 +159,49 @@ public final class Router implements AutoCloseable {
       return this;
     }
 
+    /**
+     * One server per event loop on {@code port}: each created from this (non-Vert.x) thread gets
+     * its own event loop, and Vert.x shares one listening socket between servers of the same
+     * host and port, spreading connections over them.
+     */
+    private java.util.List<HttpServer> listen(Vertx vertx, HttpFront front, int port) {
+      java.util.List<HttpServer> servers = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < eventLoops; i++) {
+          HttpServer server =
+              vertx.createHttpServer(
+                  new HttpServerOptions()
+                      .setHost(host)
+                      .setPort(port)
+                      .setCompressionSupported(false)
+                      .setTcpNoDelay(true)
+                      .setAcceptBacklog(1024));
+          server.requestHandler(front);
+          servers.add(server);
+          server.listen().await(30, TimeUnit.SECONDS);
+        }
+        return servers;
+      } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
+        for (HttpServer server : servers) {
+          server.close();
+        }
+        throw e instanceof RuntimeException r
+            ? r
+            : new IllegalStateException("no bind within 30 s", e);
+      }
+    }
+
+    // Vert.x shares a port between servers only when it is given explicitly (two servers on
+    // port 0 get two different ports), so port 0 is resolved to a free port first.
+    private int freePort() {
+      try (java.net.ServerSocket probe =
+          new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+        return probe.getLocalPort();
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("cannot find a free port on " + host + ": " + e, e);
+      }
+    }
+
     /** Binds the port and starts polling; returns once the server is listening. */
     public Router start() {
       Objects.requireNonNull(runtime, "runtime");
@@ -198,32 +241,18 @@ public final class Router implements AutoCloseable {
           Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(eventLoops));
       HttpFront front = new HttpFront(services);
       java.util.List<HttpServer> servers = new java.util.ArrayList<>();
-      try {
-        // Each server created from this (non-Vert.x) thread gets its own event loop; the first
-        // binds (port 0 picks a free port), the others share its actual port.
-        int bound = port;
-        for (int i = 0; i < eventLoops; i++) {
-          HttpServer server =
-              vertx.createHttpServer(
-                  new HttpServerOptions()
-                      .setHost(host)
-                      .setPort(bound)
-                      .setCompressionSupported(false)
-                      .setTcpNoDelay(true)
-                      .setAcceptBacklog(1024));
-          server.requestHandler(front);
-          server.listen().await(30, TimeUnit.SECONDS);
-          servers.add(server);
-          bound = server.actualPort();
+      for (int attempt = 1; ; attempt++) {
+        try {
+          servers = listen(vertx, front, port == 0 ? freePort() : port);
+          break;
+        } catch (RuntimeException e) {
+          // With port 0 the probed port can be taken between the probe and the bind: probe again.
+          if (port != 0 || attempt == 3) {
+            vertx.close();
+            throw new IllegalStateException(
+                "router could not bind " + host + ":" + port + ": " + e.getMessage(), e);
+          }
         }
-      } catch (java.util.concurrent.TimeoutException e) {
-        vertx.close();
-        throw new IllegalStateException(
-            "router could not bind " + host + ":" + port + " within 30s", e);
-      } catch (RuntimeException e) {
-        vertx.close();
-        throw new IllegalStateException(
-            "router could not bind " + host + ":" + port + ": " + e.getMessage(), e);
       }
       return new Router(vertx, java.util.List.copyOf(servers), services);
     }
