@@ -39,6 +39,8 @@ final class ActiveRequest implements RequestHandle {
   // Every generated token, so a preempted sequence can be recomputed.
   int[] output = new int[16];
   int preemptions;
+  // When the listener was first seen not ready (output backed up), or 0 while it is ready.
+  long pausedSinceNanos;
   int promptCounted;
   int pendingToken = -1;
   int sentChars;
@@ -129,6 +131,11 @@ final class ActiveRequest implements RequestHandle {
   @Override
   public void cancel() {
     cancelled = true;
+    engine.wake();
+  }
+
+  @Override
+  public void resume() {
     engine.wake();
   }
 

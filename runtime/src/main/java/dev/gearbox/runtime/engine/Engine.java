@@ -375,7 +375,20 @@ public final class Engine implements AutoCloseable {
         steps.start(r, metrics.of(r.placement.name()));
       }
       newlyAdmitted.clear();
-      steps.step();
+      if (!steps.step()) {
+        // Every running sequence is paused (clients not reading) or waiting: sleep until a
+        // client is ready again, a request arrives or ends, or 10 ms pass (deadlines, timeouts).
+        lock.lock();
+        try {
+          if (!woken && !stopping) {
+            wakeup.await(10, TimeUnit.MILLISECONDS);
+          }
+        } catch (InterruptedException e) {
+          break;
+        } finally {
+          lock.unlock();
+        }
+      }
     }
     lock.lock();
     try {

@@ -78,8 +78,8 @@ final class StepRunner {
     running.add(r);
   }
 
-  /** One scheduler step. */
-  void step() {
+  /** One scheduler step; false when it had nothing to do (every sequence paused or none). */
+  boolean step() {
     long now = System.nanoTime();
     for (int i = 0; i < running.size(); i++) {
       ActiveRequest r = running.get(i);
@@ -87,17 +87,36 @@ final class StepRunner {
         fail(r, new RequestAbortedException(RequestAbortedException.Cause.CANCELLED, "request cancelled by the client"));
       } else if (r.expired(now)) {
         fail(r, new RequestAbortedException(RequestAbortedException.Cause.DEADLINE_EXCEEDED, "request deadline passed"));
+      } else if (r.pausedSinceNanos != 0 && now - r.pausedSinceNanos > config.pausedTimeout().toNanos()) {
+        fail(r, new RequestAbortedException(RequestAbortedException.Cause.STALLED,
+            "the client stopped reading its stream: output unread for more than "
+                + config.pausedTimeout().toMillis() + " ms, generation cut"));
       }
     }
-    prefillChunks();
-    decodeBatch();
+    boolean worked = prefillChunks();
+    worked |= decodeBatch();
     removeDone();
     engine.generatedMeter().tick(System.nanoTime());
+    return worked;
+  }
+
+  // True when r's client takes output now; tracks since when it does not (a paused sequence
+  // keeps its memory and its pending token, and is not decoded).
+  private boolean ready(ActiveRequest r, long now) {
+    if (r.isScore() || r.generation.ready()) {
+      r.pausedSinceNanos = 0;
+      return true;
+    }
+    if (r.pausedSinceNanos == 0) {
+      r.pausedSinceNanos = now;
+    }
+    return false;
   }
 
   // Feeds up to prefillTokensPerStep prompt tokens, oldest requests first.
-  private void prefillChunks() {
+  private boolean prefillChunks() {
     int budget = config.prefillTokensPerStep();
+    int start = budget;
     for (int i = 0; i < running.size() && budget > 0; i++) {
       ActiveRequest r = running.get(i);
       if (r.done || r.prefillDone()) {
@@ -131,6 +150,7 @@ final class StepRunner {
       }
       budget -= chunk;
     }
+    return budget < start;
   }
 
   private void scoreChunk(ActiveRequest r, int chunk) {
@@ -156,12 +176,13 @@ final class StepRunner {
   }
 
   // One decode call over every running request that has a sampled token to feed.
-  private void decodeBatch() {
+  private boolean decodeBatch() {
+    long now = System.nanoTime();
     makeRoomForDecode();
     int count = 0;
     for (int i = 0; i < running.size(); i++) {
       ActiveRequest r = running.get(i);
-      if (!r.done && r.pendingToken >= 0) {
+      if (!r.done && r.pendingToken >= 0 && ready(r, now)) {
         batchRequests[count] = r;
         batchSequences[count] = r.sequence;
         batchTokens[count] = r.pendingToken;
@@ -169,7 +190,7 @@ final class StepRunner {
       }
     }
     if (count == 0) {
-      return;
+      return false;
     }
     boolean onDevice = model instanceof DeviceSampling && deviceCanSample(count);
     try {
@@ -200,6 +221,7 @@ final class StepRunner {
       batchRequests[i] = null;
       batchSequences[i] = null;
     }
+    return true;
   }
 
   /**
@@ -211,7 +233,7 @@ final class StepRunner {
   private void makeRoomForDecode() {
     for (int i = 0; i < running.size(); i++) {
       ActiveRequest r = running.get(i);
-      if (r.done || r.pendingToken < 0 || r.sequence == null) {
+      if (r.done || r.pendingToken < 0 || r.sequence == null || !ready(r, System.nanoTime())) {
         continue;
       }
       int needed = r.sequence.length() + 1;

@@ -75,6 +75,7 @@ public final class GrpcErrors {
     if (error instanceof RequestAbortedException aborted) {
       return switch (aborted.abortCause()) {
         case CANCELLED -> Status.CANCELLED.withDescription(error.getMessage());
+        case STALLED -> Status.ABORTED.withDescription(error.getMessage());
         case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED.withDescription(error.getMessage());
       };
     }
