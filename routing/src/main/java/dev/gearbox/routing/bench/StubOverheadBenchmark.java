@@ -121,12 +121,23 @@ public final class StubOverheadBenchmark {
             c, r[0][0], r[1][0], r[0][1], r[1][1], r[1][0] - r[0][0], r[1][1] - r[0][1],
             r[1][0] / r[0][0], r[1][2]);
       }
-      // Routed-only throughput: every client calls the router, none the stub directly.
-      double[][] only = alternate(maxConcurrency, seconds, routed, routed);
-      System.out.printf(
-          Locale.ROOT,
-          "routed only, %d clients: %.0f completions/s (p50 %.3f ms, p99 %.3f ms)%n",
-          maxConcurrency, only[0][2] + only[1][2], only[0][0], only[0][1]);
+      // One path at a time: throughput, and the process's CPU time per call, which a shared,
+      // loaded machine distorts far less than wall-clock latency.
+      var os =
+          (com.sun.management.OperatingSystemMXBean)
+              java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+      for (String kind : new String[] {"direct", "routed"}) {
+        Call call = kind.equals("direct") ? direct : routed;
+        long cpu = os.getProcessCpuTime();
+        double[][] only = alternate(maxConcurrency, seconds, call, call);
+        double calls = (only[0][2] + only[1][2]) * seconds;
+        System.out.printf(
+            Locale.ROOT,
+            "%s only, %d clients: %.0f completions/s (p50 %.3f ms, p99 %.3f ms), %.1f us CPU per"
+                + " call (client + %sstub, whole process)%n",
+            kind, maxConcurrency, only[0][2] + only[1][2], only[0][0], only[0][1],
+            (os.getProcessCpuTime() - cpu) / 1e3 / calls, kind.equals("routed") ? "router + " : "");
+      }
       var overhead = router.registry().get("gearbox_router_overhead").timer().takeSnapshot();
       for (var v : overhead.percentileValues()) {
         System.out.printf(

@@ -26,13 +26,17 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A runtime that answers instantly: the real gRPC API (Generate, Info, Stats, health) on a
  * loopback TCP port, every Generate answered on the transport thread with {@code max_tokens}
- * tokens cycled from a fixed list, one message per token, then the finish message. Benchmarks put
+ * tokens cycled from a fixed list, one message per token, then the finish message. Long answers
+ * honour flow control as the real runtime does (nothing is produced while the client does not
+ * read). Benchmarks put
  * it behind the router so that the router's own cost is not hidden by a model's.
  */
 public final class StubRuntime implements AutoCloseable {
 
   private final Server server;
   private final AtomicLong generates = new AtomicLong();
+  private final AtomicLong tokensSent = new AtomicLong();
+  private final AtomicLong cancellations = new AtomicLong();
 
   private StubRuntime(Server server) {
     this.server = server;
@@ -66,6 +70,16 @@ public final class StubRuntime implements AutoCloseable {
     return server.getPort();
   }
 
+  /** Tokens sent over all calls. */
+  public long tokensSent() {
+    return tokensSent.get();
+  }
+
+  /** Calls the client cancelled. */
+  public long cancellations() {
+    return cancellations.get();
+  }
+
   /** Generate calls answered so far. */
   public long generates() {
     return generates.get();
@@ -93,34 +107,57 @@ public final class StubRuntime implements AutoCloseable {
     }
 
     @Override
-    public void generate(GenerateRequest request, StreamObserver<GenerateResponse> out) {
+    public void generate(GenerateRequest request, StreamObserver<GenerateResponse> observer) {
       if (!request.getPlacement().isEmpty() && !placements.contains(request.getPlacement())) {
-        out.onError(
+        observer.onError(
             Status.INVALID_ARGUMENT
                 .withDescription("unknown placement '" + request.getPlacement() + "'")
                 .asRuntimeException());
         return;
       }
-      owner.get().generates.incrementAndGet();
+      StubRuntime self = owner.get();
+      self.generates.incrementAndGet();
+      var out = (io.grpc.stub.ServerCallStreamObserver<GenerateResponse>) observer;
       int n = Math.max(1, request.getMaxTokens());
-      for (int i = 0; i < n; i++) {
-        out.onNext(GenerateResponse.newBuilder().addTokenIds(tokens[i % tokens.length]).build());
-      }
-      out.onNext(
-          GenerateResponse.newBuilder()
-              .setFinished(
-                  Finished.newBuilder()
-                      .setReason(FinishReason.FINISH_REASON_LENGTH)
-                      .setPlacement(
-                          request.getPlacement().isEmpty()
-                              ? placements.get(0)
-                              : request.getPlacement())
-                      .setUsage(
-                          Usage.newBuilder()
-                              .setPromptTokens(request.getPromptTokenIds().getIdsCount())
-                              .setCompletionTokens(n)))
-              .build());
-      out.onCompleted();
+      // Like the real runtime, it stops producing while the client is not reading (isReady
+      // false) and continues on onReady; a short answer goes out at once.
+      Runnable pump =
+          new Runnable() {
+            int sent;
+            boolean finished;
+
+            @Override
+            public synchronized void run() {
+              while (!finished && sent < n && (out.isReady() || n <= 64) && !out.isCancelled()) {
+                out.onNext(
+                    GenerateResponse.newBuilder().addTokenIds(tokens[sent % tokens.length]).build());
+                sent++;
+                self.tokensSent.incrementAndGet();
+              }
+              if (!finished && sent == n && !out.isCancelled()) {
+                finished = true;
+                out.onNext(finish(request, n));
+                out.onCompleted();
+              }
+            }
+          };
+      out.setOnCancelHandler(self.cancellations::incrementAndGet);
+      out.setOnReadyHandler(pump);
+      pump.run();
+    }
+
+    private GenerateResponse finish(GenerateRequest request, int n) {
+      return GenerateResponse.newBuilder()
+          .setFinished(
+              Finished.newBuilder()
+                  .setReason(FinishReason.FINISH_REASON_LENGTH)
+                  .setPlacement(
+                      request.getPlacement().isEmpty() ? placements.get(0) : request.getPlacement())
+                  .setUsage(
+                      Usage.newBuilder()
+                          .setPromptTokens(request.getPromptTokenIds().getIdsCount())
+                          .setCompletionTokens(n)))
+          .build();
     }
 
     @Override
@@ -130,7 +167,7 @@ public final class StubRuntime implements AutoCloseable {
               .setModel("stub")
               .setNumLayers(1)
               .setVocabSize(1 << 16)
-              .setMaxContextLength(4096)
+              .setMaxContextLength(1 << 24)
               .setDefaultPlacement(placements.get(0))
               .setMemoryBudgetBytes(1L << 30);
       for (String p : placements) {

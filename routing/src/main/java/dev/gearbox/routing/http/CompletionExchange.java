@@ -56,6 +56,7 @@ final class CompletionExchange implements GenerateListener {
   private volatile long callEndNanos;
   private long lastTokenNanos;
   private boolean headersSent;
+  private boolean paused;
   private boolean done;
   private boolean entered;
 
@@ -293,6 +294,10 @@ final class CompletionExchange implements GenerateListener {
       }
       if (!out.isEmpty()) {
         sse(responses.chunk(body.chat(), id, created, responseModel, out, false, null));
+        if (!paused && !done && inFlight != null && response.writeQueueFull()) {
+          paused = true;
+          inFlight.pause();
+        }
       }
     } else {
       text.append(out);
@@ -301,6 +306,17 @@ final class CompletionExchange implements GenerateListener {
 
   private void startStream() {
     headersSent = true;
+    // Backpressure: when the client reads slower than tokens come, Vert.x's write queue fills;
+    // stop taking tokens from the runtime until it drains (the runtime then pauses the sequence,
+    // and cuts it after its paused timeout), so a slow client never makes the router buffer more
+    // than the write queue plus the gRPC window.
+    response.drainHandler(
+        v -> {
+          if (paused && inFlight != null) {
+            paused = false;
+            inFlight.resume();
+          }
+        });
     response.setStatusCode(200);
     response.putHeader("content-type", "text/event-stream; charset=utf-8");
     response.putHeader("cache-control", "no-cache");
