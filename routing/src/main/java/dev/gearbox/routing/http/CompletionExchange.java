@@ -173,7 +173,8 @@ final class CompletionExchange implements GenerateListener {
             body.topP(),
             body.seed(),
             services.codec().stopTokenIds(),
-            Duration.ofMillis(config.runtimeCall().deadlineMs()));
+            Duration.ofMillis(config.runtimeCall().deadlineMs()),
+            GenerateCall.priorityOf(request.getHeader("x-gearbox-priority")));
     response.closeHandler(v -> clientGone());
     attempt();
   }

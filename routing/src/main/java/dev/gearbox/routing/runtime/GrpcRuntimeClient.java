@@ -143,6 +143,7 @@ public final class GrpcRuntimeClient implements RuntimeClient {
             .setPromptTokenIds(prompt)
             .setSampling(sampling)
             .setMaxTokens(call.maxTokens())
+            .setPriority(call.priority())
             .addAllStopTokenIds(call.stopTokenIds())
             .build();
     StreamObserver observer = new StreamObserver(listener);
@@ -154,11 +155,17 @@ public final class GrpcRuntimeClient implements RuntimeClient {
   }
 
   /**
-   * Messages requested ahead from the transport. Delivery is flow-controlled by hand: after each
-   * message one more is requested unless the router paused the call, so a client that does not
-   * read stops the stream at the HTTP/2 window and the runtime pauses its sequence.
+   * Messages requested ahead from the transport. Delivery is flow-controlled by hand: consumed
+   * messages are requested again, in batches, unless the router paused the call, so a client that
+   * does not read stops the stream at the HTTP/2 window and the runtime pauses its sequence.
    */
   private static final int PREFETCH = 32;
+
+  /**
+   * Messages consumed before more are requested: each {@code request} is a task on the transport
+   * thread, so asking for a batch at a time keeps that hop off the per-token path.
+   */
+  private static final int REQUEST_BATCH = PREFETCH / 2;
 
   /** Forwards one Generate stream to a listener and lets the router cancel or pause it. */
   private static final class StreamObserver
@@ -169,6 +176,7 @@ public final class GrpcRuntimeClient implements RuntimeClient {
     private boolean finished;
     // Callback thread only.
     private boolean paused;
+    private int consumed;
     private int owed;
 
     StreamObserver(GenerateListener listener) {
@@ -209,10 +217,13 @@ public final class GrpcRuntimeClient implements RuntimeClient {
 
     @Override
     public void onNext(GenerateResponse r) {
-      if (paused) {
-        owed++;
-      } else {
-        call.request(1);
+      if (++consumed == REQUEST_BATCH) {
+        consumed = 0;
+        if (paused) {
+          owed += REQUEST_BATCH;
+        } else {
+          call.request(REQUEST_BATCH);
+        }
       }
       String text = r.getText();
       for (int i = 0; i < r.getTokenIdsCount(); i++) {
