@@ -25,12 +25,12 @@ import java.util.concurrent.TimeUnit;
 public final class Router implements AutoCloseable {
 
   private final Vertx vertx;
-  private final HttpServer server;
+  private final java.util.List<HttpServer> servers;
   private final RouterServices services;
 
-  private Router(Vertx vertx, HttpServer server, RouterServices services) {
+  private Router(Vertx vertx, java.util.List<HttpServer> servers, RouterServices services) {
     this.vertx = vertx;
-    this.server = server;
+    this.servers = servers;
     this.services = services;
   }
 
@@ -41,7 +41,7 @@ public final class Router implements AutoCloseable {
 
   /** The HTTP port actually bound. */
   public int port() {
-    return server.actualPort();
+    return servers.get(0).actualPort();
   }
 
   /** The runtime's cached catalogue and load. */
@@ -67,10 +67,12 @@ public final class Router implements AutoCloseable {
   /** Stops accepting connections, then stops the runtime view and the config watch. */
   @Override
   public void close() {
-    try {
-      server.close().await(10, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
-      // fall through: the event loops are closed below anyway
+    for (HttpServer server : servers) {
+      try {
+        server.close().await(10, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        // fall through: the event loops are closed below anyway
+      }
     }
     services.view().close();
     services.config().close();
@@ -92,6 +94,7 @@ public final class Router implements AutoCloseable {
     private Duration pollInterval = Duration.ofMillis(250);
     private Duration configPollInterval = Duration.ofSeconds(2);
     private Duration sloWindow = Duration.ofMinutes(5);
+    private int eventLoops = Runtime.getRuntime().availableProcessors();
 
     public Builder runtime(RuntimeClient runtime) {
       this.runtime = runtime;
@@ -144,6 +147,61 @@ public final class Router implements AutoCloseable {
       return this;
     }
 
+    /**
+     * HTTP event loops (one server instance each, sharing the port; Vert.x spreads connections
+     * over them); defaults to the number of CPUs, so one router uses every core it is given.
+     */
+    public Builder eventLoops(int eventLoops) {
+      if (eventLoops < 1) {
+        throw new IllegalArgumentException("eventLoops must be >= 1, got " + eventLoops);
+      }
+      this.eventLoops = eventLoops;
+      return this;
+    }
+
+    /**
+     * One server per event loop on {@code port}: each created from this (non-Vert.x) thread gets
+     * its own event loop, and Vert.x shares one listening socket between servers of the same
+     * host and port, spreading connections over them.
+     */
+    private java.util.List<HttpServer> listen(Vertx vertx, HttpFront front, int port) {
+      java.util.List<HttpServer> servers = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < eventLoops; i++) {
+          HttpServer server =
+              vertx.createHttpServer(
+                  new HttpServerOptions()
+                      .setHost(host)
+                      .setPort(port)
+                      .setCompressionSupported(false)
+                      .setTcpNoDelay(true)
+                      .setAcceptBacklog(1024));
+          server.requestHandler(front);
+          servers.add(server);
+          server.listen().await(30, TimeUnit.SECONDS);
+        }
+        return servers;
+      } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
+        for (HttpServer server : servers) {
+          server.close();
+        }
+        throw e instanceof RuntimeException r
+            ? r
+            : new IllegalStateException("no bind within 30 s", e);
+      }
+    }
+
+    // Vert.x shares a port between servers only when it is given explicitly (two servers on
+    // port 0 get two different ports), so port 0 is resolved to a free port first.
+    private int freePort() {
+      try (java.net.ServerSocket probe =
+          new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+        return probe.getLocalPort();
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("cannot find a free port on " + host + ": " + e, e);
+      }
+    }
+
     /** Binds the port and starts polling; returns once the server is listening. */
     public Router start() {
       Objects.requireNonNull(runtime, "runtime");
@@ -179,23 +237,24 @@ public final class Router implements AutoCloseable {
       view.refresh();
       view.start(pollInterval);
       active.watch(configPollInterval);
-      Vertx vertx = Vertx.vertx();
-      HttpServer server =
-          vertx.createHttpServer(
-              new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(false));
-      server.requestHandler(new HttpFront(services));
-      try {
-        server.listen().await(30, TimeUnit.SECONDS);
-      } catch (java.util.concurrent.TimeoutException e) {
-        vertx.close();
-        throw new IllegalStateException(
-            "router could not bind " + host + ":" + port + " within 30s", e);
-      } catch (RuntimeException e) {
-        vertx.close();
-        throw new IllegalStateException(
-            "router could not bind " + host + ":" + port + ": " + e.getMessage(), e);
+      Vertx vertx =
+          Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(eventLoops));
+      HttpFront front = new HttpFront(services);
+      java.util.List<HttpServer> servers = new java.util.ArrayList<>();
+      for (int attempt = 1; ; attempt++) {
+        try {
+          servers = listen(vertx, front, port == 0 ? freePort() : port);
+          break;
+        } catch (RuntimeException e) {
+          // With port 0 the probed port can be taken between the probe and the bind: probe again.
+          if (port != 0 || attempt == 3) {
+            vertx.close();
+            throw new IllegalStateException(
+                "router could not bind " + host + ":" + port + ": " + e.getMessage(), e);
+          }
+        }
       }
-      return new Router(vertx, server, services);
+      return new Router(vertx, java.util.List.copyOf(servers), services);
     }
   }
 }

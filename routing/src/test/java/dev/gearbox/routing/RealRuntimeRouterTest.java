@@ -61,9 +61,10 @@ class RealRuntimeRouterTest {
   @BeforeEach
   void start() throws Exception {
     LanguageModel model = Models.load(MODEL, 2);
-    // A budget where one all-attention request at full context reserves two thirds: a second
-    // one cannot fit and, with no waiting room, is shed (saturation), and one held request puts
-    // the KV pressure above the 0.5 threshold.
+    // A budget where one all-attention request at full context holds two thirds. Memory is held
+    // on demand, so the held request's prompt fills 3/4 of the context: a second one cannot fit
+    // and, with no waiting room, is shed (saturation), and one held request puts the KV pressure
+    // above the 0.5 threshold.
     long full = model.defaultPlacement().stateBytes(model.maxContextLength());
     runtime =
         InProcessRuntime.start(
@@ -222,7 +223,8 @@ class RealRuntimeRouterTest {
   }
 
   /**
-   * Starts a streamed all-attention request at full context and waits until the engine reserves it.
+   * Starts a streamed all-attention request with a 3/4-context prompt and waits until the engine
+   * holds its memory.
    */
   java.util.concurrent.CompletableFuture<HttpResponse<String>> holdFullContextRequest()
       throws Exception {
@@ -244,11 +246,17 @@ class RealRuntimeRouterTest {
     throw new AssertionError("the held request never reserved half the budget");
   }
 
+  /** A streamed request whose prompt alone is 3/4 of the context, generating the rest. */
   String longRequest(String placement) {
+    int max = runtime.model().maxContextLength();
+    int promptTokens = max * 3 / 4 + 16;
+    String ids = String.join(",", java.util.Collections.nCopies(promptTokens, "120"));
     return "{\"model\":\"apriel2-tiny:"
         + placement
-        + "\",\"prompt\":\"x\",\"max_tokens\":"
-        + (runtime.model().maxContextLength() - 2)
+        + "\",\"prompt\":["
+        + ids
+        + "],\"max_tokens\":"
+        + (max - promptTokens - 2)
         + ",\"temperature\":0,\"stream\":true}";
   }
 

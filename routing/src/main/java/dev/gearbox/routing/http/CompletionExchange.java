@@ -11,7 +11,6 @@ import dev.gearbox.routing.runtime.RuntimeClient;
 import dev.gearbox.routing.runtime.RuntimeFailure;
 import dev.gearbox.routing.runtime.RuntimeInfo;
 import dev.gearbox.routing.runtime.RuntimeLoad;
-import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -57,6 +56,7 @@ final class CompletionExchange implements GenerateListener {
   private volatile long callEndNanos;
   private long lastTokenNanos;
   private boolean headersSent;
+  private boolean paused;
   private boolean done;
   private boolean entered;
 
@@ -71,7 +71,14 @@ final class CompletionExchange implements GenerateListener {
     this.response = request.response();
     this.context = context;
     this.onEventLoop = command -> context.runOnContext(v -> command.run());
-    this.id = "gbx-" + UUID.randomUUID();
+    this.id = newId();
+  }
+
+  // A random 128-bit id without UUID.randomUUID's SecureRandom (a shared, synchronized source
+  // that costs microseconds per request); ids need to be unique, not unpredictable.
+  private static String newId() {
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    return "gbx-" + new UUID(random.nextLong(), random.nextLong());
   }
 
   /** Handles the request whose body is {@code bytes}; answers errors itself. */
@@ -167,7 +174,8 @@ final class CompletionExchange implements GenerateListener {
             body.topP(),
             body.seed(),
             services.codec().stopTokenIds(),
-            Duration.ofMillis(config.runtimeCall().deadlineMs()));
+            Duration.ofMillis(config.runtimeCall().deadlineMs()),
+            GenerateCall.priorityOf(request.getHeader("x-gearbox-priority")));
     response.closeHandler(v -> clientGone());
     attempt();
   }
@@ -288,6 +296,10 @@ final class CompletionExchange implements GenerateListener {
       }
       if (!out.isEmpty()) {
         sse(responses.chunk(body.chat(), id, created, responseModel, out, false, null));
+        if (!paused && !done && inFlight != null && response.writeQueueFull()) {
+          paused = true;
+          inFlight.pause();
+        }
       }
     } else {
       text.append(out);
@@ -296,6 +308,17 @@ final class CompletionExchange implements GenerateListener {
 
   private void startStream() {
     headersSent = true;
+    // Backpressure: when the client reads slower than tokens come, Vert.x's write queue fills;
+    // stop taking tokens from the runtime until it drains (the runtime then pauses the sequence,
+    // and cuts it after its paused timeout), so a slow client never makes the router buffer more
+    // than the write queue plus the gRPC window.
+    response.drainHandler(
+        v -> {
+          if (paused && inFlight != null) {
+            paused = false;
+            inFlight.resume();
+          }
+        });
     response.setStatusCode(200);
     response.putHeader("content-type", "text/event-stream; charset=utf-8");
     response.putHeader("cache-control", "no-cache");
@@ -464,12 +487,11 @@ final class CompletionExchange implements GenerateListener {
   }
 
   private void count(int status) {
-    Counter.builder("gearbox_router_requests")
-        .description("completion requests by outcome")
-        .tag("placement", selection == null ? "none" : selection.placement())
-        .tag("reason", selection == null ? "none" : selection.reason())
-        .tag("status", Integer.toString(status))
-        .register(services.registry())
+    services
+        .requests(
+            selection == null ? "none" : selection.placement(),
+            selection == null ? "none" : selection.reason(),
+            status)
         .increment();
   }
 }

@@ -15,7 +15,6 @@ import dev.gearbox.runtime.api.v1.StatsRequest;
 import dev.gearbox.runtime.api.v1.StatsResponse;
 import dev.gearbox.runtime.api.v1.TokenIds;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -51,10 +50,20 @@ public final class GrpcRuntimeClient implements RuntimeClient {
     this.health = HealthGrpc.newBlockingStub(channel);
   }
 
+  /**
+   * Per-stream HTTP/2 window of the runtime channel: tokens are small messages, so 256 KiB keeps
+   * thousands in flight, and it bounds what a paused stream (a slow HTTP client) can make the
+   * router buffer. Setting it also turns off Netty's BDP auto-growth of the window.
+   */
+  static final int FLOW_CONTROL_WINDOW = 256 << 10;
+
   /** A client with its own plaintext channel to {@code host:port} (the sidecar's loopback). */
   public static GrpcRuntimeClient connect(String host, int port) {
     return new GrpcRuntimeClient(
-        ManagedChannelBuilder.forAddress(host, port).usePlaintext().build());
+        io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress(host, port)
+            .usePlaintext()
+            .flowControlWindow(FLOW_CONTROL_WINDOW)
+            .build());
   }
 
   @Override
@@ -134,6 +143,7 @@ public final class GrpcRuntimeClient implements RuntimeClient {
             .setPromptTokenIds(prompt)
             .setSampling(sampling)
             .setMaxTokens(call.maxTokens())
+            .setPriority(call.priority())
             .addAllStopTokenIds(call.stopTokenIds())
             .build();
     StreamObserver observer = new StreamObserver(listener);
@@ -141,16 +151,33 @@ public final class GrpcRuntimeClient implements RuntimeClient {
         .withDeadlineAfter(call.deadline().toMillis(), TimeUnit.MILLISECONDS)
         .withExecutor(callbacks)
         .generate(request, observer);
-    return observer::cancel;
+    return observer;
   }
 
-  /** Forwards one Generate stream to a listener and lets the router cancel it. */
+  /**
+   * Messages requested ahead from the transport. Delivery is flow-controlled by hand: consumed
+   * messages are requested again, in batches, unless the router paused the call, so a client that
+   * does not read stops the stream at the HTTP/2 window and the runtime pauses its sequence.
+   */
+  private static final int PREFETCH = 32;
+
+  /**
+   * Messages consumed before more are requested: each {@code request} is a task on the transport
+   * thread, so asking for a batch at a time keeps that hop off the per-token path.
+   */
+  private static final int REQUEST_BATCH = PREFETCH / 2;
+
+  /** Forwards one Generate stream to a listener and lets the router cancel or pause it. */
   private static final class StreamObserver
-      implements ClientResponseObserver<GenerateRequest, GenerateResponse> {
+      implements ClientResponseObserver<GenerateRequest, GenerateResponse>, Cancellable {
     private final GenerateListener listener;
     private volatile ClientCallStreamObserver<GenerateRequest> call;
     private volatile boolean cancelled;
     private boolean finished;
+    // Callback thread only.
+    private boolean paused;
+    private int consumed;
+    private int owed;
 
     StreamObserver(GenerateListener listener) {
       this.listener = listener;
@@ -159,12 +186,28 @@ public final class GrpcRuntimeClient implements RuntimeClient {
     @Override
     public void beforeStart(ClientCallStreamObserver<GenerateRequest> requestStream) {
       call = requestStream;
+      requestStream.disableAutoRequestWithInitial(PREFETCH);
       if (cancelled) {
         requestStream.cancel("cancelled by router", null);
       }
     }
 
-    void cancel() {
+    @Override
+    public void pause() {
+      paused = true;
+    }
+
+    @Override
+    public void resume() {
+      paused = false;
+      if (owed > 0 && call != null) {
+        call.request(owed);
+        owed = 0;
+      }
+    }
+
+    @Override
+    public void cancel() {
       cancelled = true;
       ClientCallStreamObserver<GenerateRequest> c = call;
       if (c != null) {
@@ -174,6 +217,14 @@ public final class GrpcRuntimeClient implements RuntimeClient {
 
     @Override
     public void onNext(GenerateResponse r) {
+      if (++consumed == REQUEST_BATCH) {
+        consumed = 0;
+        if (paused) {
+          owed += REQUEST_BATCH;
+        } else {
+          call.request(REQUEST_BATCH);
+        }
+      }
       String text = r.getText();
       for (int i = 0; i < r.getTokenIdsCount(); i++) {
         // The server's text covers all tokens of this message; give it with the last one.

@@ -37,9 +37,19 @@ public interface RuntimeClient extends AutoCloseable {
   @Override
   void close();
 
-  /** Cancels a call in flight; safe to call more than once and after the call ended. */
+  /**
+   * Controls a call in flight: cancel it, or pause and resume the delivery of its tokens (a slow
+   * HTTP client: the transport's flow control then stops the runtime, which pauses the sequence).
+   */
   @FunctionalInterface
   interface Cancellable {
+    /** Cancels the call; safe to call more than once and after the call ended. */
     void cancel();
+
+    /** Stops taking tokens from the runtime until {@link #resume}; call from the callbacks' thread. */
+    default void pause() {}
+
+    /** Takes tokens again after {@link #pause}; call from the callbacks' thread. */
+    default void resume() {}
   }
 }

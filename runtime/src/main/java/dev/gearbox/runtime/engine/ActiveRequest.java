@@ -31,8 +31,17 @@ final class ActiveRequest implements RequestHandle {
   long admittedNanos;
   long firstTokenNanos;
   long lastTokenNanos;
+  // Tokens fed by prefill: the prompt, or after a preemption the prompt plus every generated
+  // token but the last (which is the pending token the next decode feeds).
+  int[] feed;
   int prefilled;
   int generated;
+  // Every generated token, so a preempted sequence can be recomputed.
+  int[] output = new int[16];
+  int preemptions;
+  // When the listener was first seen not ready (output backed up), or 0 while it is ready.
+  long pausedSinceNanos;
+  int promptCounted;
   int pendingToken = -1;
   int sentChars;
   float[] logProbs;
@@ -49,6 +58,7 @@ final class ActiveRequest implements RequestHandle {
     this.request = request;
     this.placement = placement;
     this.prompt = request.prompt();
+    this.feed = prompt;
     this.generation = generation;
     this.scoring = scoring;
     this.submittedNanos = System.nanoTime();
@@ -75,17 +85,57 @@ final class ActiveRequest implements RequestHandle {
   }
 
   boolean prefillDone() {
-    return prefilled == prompt.length;
+    return prefilled == feed.length;
   }
 
-  /** Tokens this request may hold at most: the reservation size. */
+  /** Tokens this request may hold at most. */
   int maxContext() {
     return isScore() ? prompt.length : prompt.length + request.maxTokens();
+  }
+
+  /**
+   * Tokens to hold room for at admission: the tokens to prefill plus the one the first decode
+   * appends (a scoring pass holds exactly its tokens).
+   */
+  int admissionTokens() {
+    return isScore() ? prompt.length : Math.min(maxContext(), feed.length + 1);
+  }
+
+  void recordOutput(int token) {
+    if (generated == output.length) {
+      output = java.util.Arrays.copyOf(output, output.length * 2);
+    }
+    output[generated] = token;
+  }
+
+  /**
+   * Forgets the decode state after a preemption: the next admission prefills the prompt and the
+   * tokens generated so far except the last, which stays pending, so decoding resumes exactly
+   * where it stopped and nothing is sent twice.
+   */
+  void resetForRecompute() {
+    sequence = null;
+    reservation = null;
+    prefilled = 0;
+    preemptions++;
+    if (generated == 0) {
+      feed = prompt;
+      pendingToken = -1;
+    } else {
+      feed = java.util.Arrays.copyOf(prompt, prompt.length + generated - 1);
+      System.arraycopy(output, 0, feed, prompt.length, generated - 1);
+      pendingToken = output[generated - 1];
+    }
   }
 
   @Override
   public void cancel() {
     cancelled = true;
+    engine.wake();
+  }
+
+  @Override
+  public void resume() {
     engine.wake();
   }
 

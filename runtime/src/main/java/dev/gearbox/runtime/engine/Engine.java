@@ -130,7 +130,8 @@ public final class Engine implements AutoCloseable {
    */
   public RequestHandle submit(GenerationRequest request, GenerationListener listener) {
     Placement placement = resolve(request.placement());
-    validate(request, placement, request.prompt().length + request.maxTokens(), "max_tokens");
+    // As a long: a max_tokens near Integer.MAX_VALUE must not wrap around below the limit.
+    validate(request, placement, "prompt_token_ids", (long) request.prompt().length + request.maxTokens(), "max_tokens");
     if (!request.stopStrings().isEmpty() && decoder == null) {
       throw new InvalidRequestException("stop_strings need a tokenizer; this server has none");
     }
@@ -150,7 +151,7 @@ public final class Engine implements AutoCloseable {
     Placement placement = resolve(placementName);
     GenerationRequest request =
         new GenerationRequest("", placementName, tokens, SamplingParams.greedy(), 1, null, null, deadlineNanos);
-    validate(request, placement, tokens.length, null);
+    validate(request, placement, "token_ids", tokens.length, null);
     return enqueue(new ActiveRequest(this, request, placement, null, listener, false));
   }
 
@@ -162,23 +163,26 @@ public final class Engine implements AutoCloseable {
     Placement placement = placements.get(name);
     if (placement == null) {
       throw new InvalidRequestException(
-          "unknown placement '" + name + "': expected one of " + placements().stream().map(Placement::name).toList());
+          "placement: unknown placement '" + name + "', expected one of " + placements().stream().map(Placement::name).toList());
     }
     return placement;
   }
 
-  private void validate(GenerationRequest request, Placement placement, int context, String lengthField) {
+  private void validate(
+      GenerationRequest request, Placement placement, String tokensField, long context, String lengthField) {
     int vocab = model.vocabSize();
     int[] prompt = request.prompt();
     for (int i = 0; i < prompt.length; i++) {
       if (prompt[i] < 0 || prompt[i] >= vocab) {
         throw new InvalidRequestException(
-            "prompt token " + i + " is " + prompt[i] + ", outside the vocabulary [0, " + vocab + ")");
+            tokensField + "[" + i + "] is " + prompt[i] + ", outside the vocabulary [0, " + vocab + ")");
       }
     }
-    for (int id : request.stopTokenIds()) {
-      if (id < 0 || id >= vocab) {
-        throw new InvalidRequestException("stop token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+    int[] stops = request.stopTokenIds();
+    for (int i = 0; i < stops.length; i++) {
+      if (stops[i] < 0 || stops[i] >= vocab) {
+        throw new InvalidRequestException(
+            "stop_token_ids[" + i + "] is " + stops[i] + ", outside the vocabulary [0, " + vocab + ")");
       }
     }
     int limit = model.maxContextLength();
@@ -189,7 +193,7 @@ public final class Engine implements AutoCloseable {
               : "prompt (" + prompt.length + " tokens) + " + lengthField + " (" + request.maxTokens()
                   + ") = " + context + " exceeds the model's context limit of " + limit + " tokens");
     }
-    long bytes = pools.bytesFor(placement, context);
+    long bytes = pools.bytesFor(placement, (int) context);
     if (bytes > pools.capacityBytes()) {
       throw new InvalidRequestException(
           "request needs " + bytes + " bytes of decode state under placement '" + placement.name()
@@ -205,7 +209,7 @@ public final class Engine implements AutoCloseable {
         throw new ShuttingDownException("server is shutting down and takes no new requests");
       }
       if (waiting.isEmpty() && inFlight < config.maxRunning()) {
-        r.reservation = pools.tryReserve(r.placement, r.maxContext());
+        r.reservation = pools.tryReserve(r.placement, r.admissionTokens());
       }
       if (r.reservation != null) {
         admitted.add(r);
@@ -215,13 +219,26 @@ public final class Engine implements AutoCloseable {
       } else {
         throw new OverloadedException(
             "memory budget is full (" + pools.usedBytes() + " of " + pools.capacityBytes()
-                + " bytes reserved) and " + waiting.size() + " requests are already waiting",
+                + " bytes held) and " + waiting.size() + " requests are already waiting",
             config.retryAfter());
       }
       inFlight++;
       woken = true;
       wakeup.signal();
       return r;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // Called by the scheduler thread: a preempted request goes back to the head of the queue
+  // (beyond maxWaiting: it was admitted once) and keeps its place in the in-flight count.
+  void requeue(ActiveRequest r) {
+    lock.lock();
+    try {
+      waiting.addFirst(r);
+      metrics.of(r.placement.name()).waiting.incrementAndGet();
+      woken = true;
     } finally {
       lock.unlock();
     }
@@ -361,7 +378,20 @@ public final class Engine implements AutoCloseable {
         steps.start(r, metrics.of(r.placement.name()));
       }
       newlyAdmitted.clear();
-      steps.step();
+      if (!steps.step()) {
+        // Every running sequence is paused (clients not reading) or waiting: sleep until a
+        // client is ready again, a request arrives or ends, or 10 ms pass (deadlines, timeouts).
+        lock.lock();
+        try {
+          if (!woken && !stopping) {
+            wakeup.await(10, TimeUnit.MILLISECONDS);
+          }
+        } catch (InterruptedException e) {
+          break;
+        } finally {
+          lock.unlock();
+        }
+      }
     }
     lock.lock();
     try {
@@ -402,11 +432,12 @@ public final class Engine implements AutoCloseable {
         blockedHead = r;
         headBypassed = 0;
       }
-      if (!head && headBypassed >= config.maxBypass()) {
-        // The head has waited past enough smaller requests: keep the memory freeing up for it.
+      if (!head && (headBypassed >= config.maxBypass() || waiting.peekFirst().preemptions > 0)) {
+        // The head has waited past enough smaller requests, or was preempted and must resume
+        // first: keep the memory freeing up for it.
         return;
       }
-      r.reservation = pools.tryReserve(r.placement, r.maxContext());
+      r.reservation = pools.tryReserve(r.placement, r.admissionTokens());
       if (r.reservation != null) {
         it.remove();
         metrics.of(r.placement.name()).waiting.decrementAndGet();

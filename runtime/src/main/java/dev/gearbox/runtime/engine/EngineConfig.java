@@ -14,6 +14,8 @@ import java.time.Duration;
  * @param maxBypass how many later requests may be admitted past a waiting head that does not fit
  *     before admission stops for it, so large requests are not starved by small ones
  * @param retryAfter the retry delay suggested to overloaded clients
+ * @param pausedTimeout how long a sequence whose client stopped reading may stay paused (holding
+ *     its memory) before it is cut with an error
  */
 public record EngineConfig(
     long memoryBudgetBytes,
@@ -22,7 +24,24 @@ public record EngineConfig(
     int maxWaiting,
     int prefillTokensPerStep,
     int maxBypass,
-    Duration retryAfter) {
+    Duration retryAfter,
+    Duration pausedTimeout) {
+
+  /** Default paused timeout: a client may stop reading for a minute. */
+  public static final Duration DEFAULT_PAUSED_TIMEOUT = Duration.ofSeconds(60);
+
+  public EngineConfig(
+      long memoryBudgetBytes,
+      int kvBlockTokens,
+      int maxRunning,
+      int maxWaiting,
+      int prefillTokensPerStep,
+      int maxBypass,
+      Duration retryAfter) {
+    this(
+        memoryBudgetBytes, kvBlockTokens, maxRunning, maxWaiting, prefillTokensPerStep, maxBypass,
+        retryAfter, DEFAULT_PAUSED_TIMEOUT);
+  }
 
   public EngineConfig {
     if (memoryBudgetBytes <= 0) {
@@ -44,6 +63,9 @@ public record EngineConfig(
     if (maxBypass < 0) {
       throw new IllegalArgumentException("maxBypass must be >= 0, got " + maxBypass);
     }
+    if (pausedTimeout == null || pausedTimeout.isNegative() || pausedTimeout.isZero()) {
+      throw new IllegalArgumentException("pausedTimeout must be > 0, got " + pausedTimeout);
+    }
   }
 
   /** Defaults for a given budget: 16-token blocks, 256 running, 1024 waiting, 512-token chunks. */
@@ -54,11 +76,18 @@ public record EngineConfig(
   public EngineConfig withMaxWaiting(int value) {
     return new EngineConfig(
         memoryBudgetBytes, kvBlockTokens, maxRunning, value, prefillTokensPerStep, maxBypass,
-        retryAfter);
+        retryAfter, pausedTimeout);
   }
 
   public EngineConfig withPrefillTokensPerStep(int value) {
     return new EngineConfig(
-        memoryBudgetBytes, kvBlockTokens, maxRunning, maxWaiting, value, maxBypass, retryAfter);
+        memoryBudgetBytes, kvBlockTokens, maxRunning, maxWaiting, value, maxBypass, retryAfter,
+        pausedTimeout);
+  }
+
+  public EngineConfig withPausedTimeout(Duration value) {
+    return new EngineConfig(
+        memoryBudgetBytes, kvBlockTokens, maxRunning, maxWaiting, prefillTokensPerStep, maxBypass,
+        retryAfter, value);
   }
 }

@@ -31,6 +31,7 @@ public final class EngineMetrics {
     final AtomicInteger waiting = new AtomicInteger();
     final Counter promptTokens;
     final Counter generationTokens;
+    final Counter preemptions;
     final Timer timeToFirstToken;
     final Timer timePerOutputToken;
     final Timer endToEnd;
@@ -55,6 +56,11 @@ public final class EngineMetrics {
       generationTokens =
           Counter.builder("gearbox.generation.tokens")
               .description("Generated tokens")
+              .tag("placement", placement)
+              .register(registry);
+      preemptions =
+          Counter.builder("gearbox.num.preemptions")
+              .description("Sequences preempted when memory ran out (recomputed later)")
               .tag("placement", placement)
               .register(registry);
       timeToFirstToken = latency(registry, "gearbox.time.to.first.token", placement, "Time to first token");

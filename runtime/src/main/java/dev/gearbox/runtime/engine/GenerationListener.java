@@ -12,6 +12,17 @@ public interface GenerationListener {
    */
   void onToken(int tokenId, String text);
 
+  /**
+   * False while the client is not taking output (its stream's buffer is full): the engine then
+   * pauses the sequence (no decode, so nothing more is buffered for it) until this turns true
+   * again and {@link RequestHandle#resume} is called, and fails it with a {@link
+   * RequestAbortedException} ({@code STALLED}) once it has been paused longer than {@link
+   * EngineConfig#pausedTimeout}. Called on the scheduler thread; must be cheap.
+   */
+  default boolean ready() {
+    return true;
+  }
+
   /** The generation ended normally. */
   void onFinished(Completion completion);
 

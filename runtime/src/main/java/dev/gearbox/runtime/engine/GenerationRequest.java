@@ -14,6 +14,8 @@ import java.util.List;
  * @param stopStrings texts that end generation (need a {@link TokenDecoder})
  * @param deadlineNanos {@link System#nanoTime()} after which the request is aborted, or {@link
  *     Long#MAX_VALUE}
+ * @param priority scheduling priority (higher is more important, 0 normal); when memory runs
+ *     out, the lowest-priority, youngest sequence is preempted first
  */
 public record GenerationRequest(
     String requestId,
@@ -23,13 +25,27 @@ public record GenerationRequest(
     int maxTokens,
     int[] stopTokenIds,
     List<String> stopStrings,
-    long deadlineNanos) {
+    long deadlineNanos,
+    int priority) {
+
+  /** A request of normal priority (0). */
+  public GenerationRequest(
+      String requestId,
+      String placement,
+      int[] prompt,
+      SamplingParams sampling,
+      int maxTokens,
+      int[] stopTokenIds,
+      List<String> stopStrings,
+      long deadlineNanos) {
+    this(requestId, placement, prompt, sampling, maxTokens, stopTokenIds, stopStrings, deadlineNanos, 0);
+  }
 
   public GenerationRequest {
     requestId = requestId == null ? "" : requestId;
     placement = placement == null ? "" : placement;
     if (prompt == null || prompt.length == 0) {
-      throw new InvalidRequestException("prompt is empty: expected at least one token");
+      throw new InvalidRequestException("prompt is empty (prompt_token_ids or prompt_text): expected at least one token");
     }
     if (sampling == null) {
       throw new InvalidRequestException("sampling is missing");

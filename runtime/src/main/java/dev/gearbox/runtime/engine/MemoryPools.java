@@ -12,11 +12,12 @@ import java.util.Map;
  * paged KV blocks for full attention, ring buffers for sliding-window attention, fixed slabs for
  * GDN, KDA and Mamba.
  *
- * <p>Policy: a request reserves its worst case ({@code prompt + maxTokens} tokens, FA rounded up
- * to whole blocks) when admitted, and its blocks are then filled as it grows. Because growth can
- * never fail after admission, no request ever waits for another to finish while holding memory,
- * so admission cannot deadlock and nothing needs preemption. The price is that memory promised to
- * long {@code maxTokens} that are never used stays idle; {@code filled} bytes show how much.
+ * <p>Policy: memory is held on demand. A request is admitted when its prompt (plus the first
+ * generated token) fits; as it decodes, {@link #tryGrow} takes one more FA block each time the
+ * sequence crosses a block boundary (and SWA slots until the window is full; recurrent slabs are
+ * whole from the start). When growth does not fit, the engine preempts a sequence and recomputes
+ * it later, so the bytes held ({@link #usedBytes}) are what the sequences really occupy, rounded
+ * up to whole blocks, never a worst case promised to {@code max_tokens} that may never be used.
  * Sizing is by bytes, not by layer count, so a kind used by one layer costs only its bytes.
  *
  * <p>Thread-safe: the scheduler changes it, stats readers read it.
@@ -32,17 +33,19 @@ public final class MemoryPools {
   private long used;
   private long filled;
 
-  /** One sequence's share of the pools. */
+  /** One sequence's share of the pools; changed under the pools' lock by the scheduler thread. */
   public static final class Reservation {
     private final Placement placement;
     private final long[] usedByKind;
     private final long[] filledByKind = new long[KINDS.length];
-    private final long total;
+    private long total;
+    private int tokens;
     private boolean released;
 
-    private Reservation(Placement placement, long[] usedByKind) {
+    private Reservation(Placement placement, long[] usedByKind, int tokens) {
       this.placement = placement;
       this.usedByKind = usedByKind;
+      this.tokens = tokens;
       long sum = 0;
       for (long b : usedByKind) {
         sum += b;
@@ -50,9 +53,14 @@ public final class MemoryPools {
       this.total = sum;
     }
 
-    /** Bytes reserved over all pools. */
+    /** Bytes held over all pools. */
     public long bytes() {
       return total;
+    }
+
+    /** Tokens the held bytes have room for (FA rounded up to whole blocks). */
+    public int tokens() {
+      return tokens;
     }
   }
 
@@ -90,11 +98,8 @@ public final class MemoryPools {
 
   /** Reserves room for {@code contextTokens} tokens, or returns null when it does not fit now. */
   public synchronized Reservation tryReserve(Placement placement, int contextTokens) {
-    long[] perKind = new long[KINDS.length];
-    for (LayerState layer : placement.layers()) {
-      perKind[layer.kind().ordinal()] += layerBytes(layer, contextTokens);
-    }
-    Reservation reservation = new Reservation(placement, perKind);
+    long[] perKind = perKind(placement, contextTokens);
+    Reservation reservation = new Reservation(placement, perKind, contextTokens);
     if (used + reservation.total > capacityBytes) {
       return null;
     }
@@ -105,6 +110,36 @@ public final class MemoryPools {
       usedByKind[k] += perKind[k];
     }
     return reservation;
+  }
+
+  /**
+   * Grows a reservation so that it has room for {@code contextTokens} tokens; false (and nothing
+   * changed) when the extra bytes do not fit now. Growing to fewer tokens than held is a no-op.
+   */
+  public synchronized boolean tryGrow(Reservation reservation, int contextTokens) {
+    if (reservation.released) {
+      throw new IllegalStateException("cannot grow a released reservation");
+    }
+    if (contextTokens <= reservation.tokens) {
+      return true;
+    }
+    long[] perKind = perKind(reservation.placement, contextTokens);
+    long extra = 0;
+    for (int k = 0; k < KINDS.length; k++) {
+      extra += perKind[k] - reservation.usedByKind[k];
+    }
+    if (used + extra > capacityBytes) {
+      return false;
+    }
+    used += extra;
+    byPlacement.get(reservation.placement.name())[0] += extra;
+    for (int k = 0; k < KINDS.length; k++) {
+      usedByKind[k] += perKind[k] - reservation.usedByKind[k];
+      reservation.usedByKind[k] = perKind[k];
+    }
+    reservation.total += extra;
+    reservation.tokens = contextTokens;
+    return true;
   }
 
   /** Records that the sequence now holds {@code length} tokens (blocks touched, slots filled). */
@@ -146,7 +181,7 @@ public final class MemoryPools {
     }
   }
 
-  /** Reserved bytes over all pools. */
+  /** Bytes held over all pools (on demand: what the running sequences occupy, whole blocks). */
   public synchronized long usedBytes() {
     return used;
   }
@@ -156,7 +191,7 @@ public final class MemoryPools {
     return filled;
   }
 
-  /** used / capacity: the KV pressure. */
+  /** held / capacity: the KV pressure. */
   public synchronized double utilization() {
     return (double) used / capacityBytes;
   }
@@ -175,6 +210,14 @@ public final class MemoryPools {
     Map<String, long[]> out = new LinkedHashMap<>();
     byPlacement.forEach((name, v) -> out.put(name, v.clone()));
     return out;
+  }
+
+  private long[] perKind(Placement placement, int contextTokens) {
+    long[] perKind = new long[KINDS.length];
+    for (LayerState layer : placement.layers()) {
+      perKind[layer.kind().ordinal()] += layerBytes(layer, contextTokens);
+    }
+    return perKind;
   }
 
   private long layerBytes(LayerState layer, int tokens) {

@@ -5,7 +5,9 @@ public final class RequestAbortedException extends RuntimeException {
   /** Why the request was aborted. */
   public enum Cause {
     CANCELLED,
-    DEADLINE_EXCEEDED
+    DEADLINE_EXCEEDED,
+    /** The client stopped reading its stream for longer than the engine's paused timeout. */
+    STALLED
   }
 
   private final Cause cause;

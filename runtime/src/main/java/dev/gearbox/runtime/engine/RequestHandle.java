@@ -9,6 +9,12 @@ public interface RequestHandle {
    */
   void cancel();
 
+  /**
+   * Tells the scheduler that the listener may be {@link GenerationListener#ready() ready} again,
+   * so a paused sequence resumes at the next step. Safe from any thread.
+   */
+  default void resume() {}
+
   /** The placement the request runs under (the default one resolved). */
   String placementName();
 }

@@ -78,8 +78,8 @@ final class StepRunner {
     running.add(r);
   }
 
-  /** One scheduler step. */
-  void step() {
+  /** One scheduler step; false when it had nothing to do (every sequence paused or none). */
+  boolean step() {
     long now = System.nanoTime();
     for (int i = 0; i < running.size(); i++) {
       ActiveRequest r = running.get(i);
@@ -87,23 +87,42 @@ final class StepRunner {
         fail(r, new RequestAbortedException(RequestAbortedException.Cause.CANCELLED, "request cancelled by the client"));
       } else if (r.expired(now)) {
         fail(r, new RequestAbortedException(RequestAbortedException.Cause.DEADLINE_EXCEEDED, "request deadline passed"));
+      } else if (r.pausedSinceNanos != 0 && now - r.pausedSinceNanos > config.pausedTimeout().toNanos()) {
+        fail(r, new RequestAbortedException(RequestAbortedException.Cause.STALLED,
+            "the client stopped reading its stream: output unread for more than "
+                + config.pausedTimeout().toMillis() + " ms, generation cut"));
       }
     }
-    prefillChunks();
-    decodeBatch();
+    boolean worked = prefillChunks();
+    worked |= decodeBatch();
     removeDone();
     engine.generatedMeter().tick(System.nanoTime());
+    return worked;
+  }
+
+  // True when r's client takes output now; tracks since when it does not (a paused sequence
+  // keeps its memory and its pending token, and is not decoded).
+  private boolean ready(ActiveRequest r, long now) {
+    if (r.isScore() || r.generation.ready()) {
+      r.pausedSinceNanos = 0;
+      return true;
+    }
+    if (r.pausedSinceNanos == 0) {
+      r.pausedSinceNanos = now;
+    }
+    return false;
   }
 
   // Feeds up to prefillTokensPerStep prompt tokens, oldest requests first.
-  private void prefillChunks() {
+  private boolean prefillChunks() {
     int budget = config.prefillTokensPerStep();
+    int start = budget;
     for (int i = 0; i < running.size() && budget > 0; i++) {
       ActiveRequest r = running.get(i);
       if (r.done || r.prefillDone()) {
         continue;
       }
-      int chunk = Math.min(budget, r.prompt.length - r.prefilled);
+      int chunk = Math.min(budget, r.feed.length - r.prefilled);
       if (r.isScore()) {
         chunk = Math.min(chunk, scoreChunk);
       }
@@ -111,20 +130,27 @@ final class StepRunner {
         if (r.isScore()) {
           scoreChunk(r, chunk);
         } else {
-          model.prefill(r.sequence, r.prompt, r.prefilled, chunk, prefillLogits, false);
+          model.prefill(r.sequence, r.feed, r.prefilled, chunk, prefillLogits, false);
           r.prefilled += chunk;
           pools.fill(r.reservation, r.prefilled);
-          r.meters.promptTokens.increment(chunk);
-          engine.prefilledMeter().add(chunk, System.nanoTime());
-          if (r.prefillDone()) {
+          // Prompt tokens count once, however often a preempted sequence recomputes them.
+          int fresh = Math.min(r.prefilled, r.prompt.length) - r.promptCounted;
+          if (fresh > 0) {
+            r.promptCounted += fresh;
+            r.meters.promptTokens.increment(fresh);
+            engine.prefilledMeter().add(fresh, System.nanoTime());
+          }
+          if (r.prefillDone() && r.generated == 0) {
             accept(r, prefillLogits, 0);
           }
+          // After a recompute the last generated token is already pending: nothing is sampled.
         }
       } catch (RuntimeException e) {
         fail(r, e);
       }
       budget -= chunk;
     }
+    return budget < start;
   }
 
   private void scoreChunk(ActiveRequest r, int chunk) {
@@ -150,11 +176,13 @@ final class StepRunner {
   }
 
   // One decode call over every running request that has a sampled token to feed.
-  private void decodeBatch() {
+  private boolean decodeBatch() {
+    long now = System.nanoTime();
+    makeRoomForDecode();
     int count = 0;
     for (int i = 0; i < running.size(); i++) {
       ActiveRequest r = running.get(i);
-      if (!r.done && r.pendingToken >= 0) {
+      if (!r.done && r.pendingToken >= 0 && ready(r, now)) {
         batchRequests[count] = r;
         batchSequences[count] = r.sequence;
         batchTokens[count] = r.pendingToken;
@@ -162,7 +190,7 @@ final class StepRunner {
       }
     }
     if (count == 0) {
-      return;
+      return false;
     }
     boolean onDevice = model instanceof DeviceSampling && deviceCanSample(count);
     try {
@@ -193,6 +221,76 @@ final class StepRunner {
       batchRequests[i] = null;
       batchSequences[i] = null;
     }
+    return true;
+  }
+
+  /**
+   * Grows every decoding sequence's memory by the token this step appends, oldest first; when the
+   * pools are full, preempts the lowest-priority, youngest sequence (possibly the one growing)
+   * until the growth fits. Sequences whose placement has no growing state (only recurrent slabs)
+   * are never chosen: their state is small and fixed, so dropping it frees little.
+   */
+  private void makeRoomForDecode() {
+    for (int i = 0; i < running.size(); i++) {
+      ActiveRequest r = running.get(i);
+      if (r.done || r.pendingToken < 0 || r.sequence == null || !ready(r, System.nanoTime())) {
+        continue;
+      }
+      int needed = r.sequence.length() + 1;
+      while (!pools.tryGrow(r.reservation, needed)) {
+        ActiveRequest victim = victim();
+        preempt(victim);
+        if (victim == r) {
+          break;
+        }
+      }
+    }
+    for (int i = running.size() - 1; i >= 0; i--) {
+      if (running.get(i).sequence == null) {
+        running.remove(i);
+      }
+    }
+  }
+
+  private ActiveRequest victim() {
+    ActiveRequest best = null;
+    for (ActiveRequest r : running) {
+      if (r.done || r.isScore() || r.sequence == null || !grows(r)) {
+        continue;
+      }
+      if (best == null
+          || r.request.priority() < best.request.priority()
+          || (r.request.priority() == best.request.priority()
+              && r.submittedNanos - best.submittedNanos > 0)) {
+        best = r;
+      }
+    }
+    if (best == null) {
+      // Unreachable: the growing request itself is always a candidate.
+      throw new IllegalStateException("no sequence to preempt");
+    }
+    return best;
+  }
+
+  private static boolean grows(ActiveRequest r) {
+    for (var layer : r.placement.layers()) {
+      if (layer.kind() == dev.gearbox.runtime.placement.MixerKind.FULL_ATTENTION
+          || layer.kind() == dev.gearbox.runtime.placement.MixerKind.SLIDING_WINDOW) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Drops r's decode state and memory and puts it back at the head of the queue; it is taken
+  // off the running list by the caller. Its client sees only a pause.
+  private void preempt(ActiveRequest r) {
+    r.sequence.release();
+    pools.release(r.reservation);
+    r.resetForRecompute();
+    r.meters.running.decrementAndGet();
+    r.meters.preemptions.increment();
+    engine.requeue(r);
   }
 
   /**
@@ -220,6 +318,7 @@ final class StepRunner {
   // Streams r's next token and finishes r if it stops.
   private void accept(ActiveRequest r, int token) {
     long now = System.nanoTime();
+    r.recordOutput(token);
     r.generated++;
     if (r.generated == 1) {
       r.firstTokenNanos = now;

@@ -24,7 +24,7 @@ public final class GrpcErrors {
   /** The status exception to send for {@code error}. */
   public static StatusRuntimeException toStatusException(Throwable error) {
     if (error instanceof StatusRuntimeException sre) {
-      return sre;
+      return unparsable(sre) ? toStatus(sre).asRuntimeException() : sre;
     }
     if (error instanceof OverloadedException overloaded) {
       Duration retry = overloaded.retryAfter();
@@ -46,9 +46,21 @@ public final class GrpcErrors {
     return toStatus(error).asRuntimeException();
   }
 
+  private static boolean unparsable(StatusRuntimeException sre) {
+    return sre.getStatus().getCode() == Status.Code.INTERNAL
+        && sre.getCause() instanceof com.google.protobuf.InvalidProtocolBufferException;
+  }
+
   /** The status (without details) for {@code error}. */
   public static Status toStatus(Throwable error) {
     if (error instanceof StatusRuntimeException sre) {
+      if (unparsable(sre)) {
+        // gRPC's protobuf marshaller reports bytes that are no valid message as INTERNAL; they
+        // are the client's fault.
+        return Status.INVALID_ARGUMENT.withDescription(
+            "request: the message is not a valid protobuf message of this method ("
+                + sre.getCause().getMessage() + ")");
+      }
       return sre.getStatus();
     }
     if (error instanceof InvalidRequestException) {
@@ -63,6 +75,7 @@ public final class GrpcErrors {
     if (error instanceof RequestAbortedException aborted) {
       return switch (aborted.abortCause()) {
         case CANCELLED -> Status.CANCELLED.withDescription(error.getMessage());
+        case STALLED -> Status.ABORTED.withDescription(error.getMessage());
         case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED.withDescription(error.getMessage());
       };
     }

@@ -33,8 +33,12 @@ public final class RuntimeServer implements AutoCloseable {
     this.server =
         builder
             .addService(
+                // Requests are parsed inside the interceptor (not by the transport), so bytes that
+                // are no valid message become INVALID_ARGUMENT like any other bad input.
                 ServerInterceptors.intercept(
-                    new RuntimeService(engine, modelName), new ExceptionMappingInterceptor()))
+                    ServerInterceptors.useInputStreamMessages(
+                        new RuntimeService(engine, modelName).bindService()),
+                    new ExceptionMappingInterceptor()))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .build();

@@ -63,6 +63,9 @@ public final class RuntimeService extends RuntimeGrpc.RuntimeImplBase {
     StreamingListener listener = new StreamingListener(call);
     // Set before submitting, so a cancellation racing with admission is never missed.
     call.setOnCancelHandler(listener::cancel);
+    // Backpressure: when the client stops reading, gRPC's outbound buffer fills, isReady turns
+    // false and the engine pauses the sequence; onReady resumes it.
+    call.setOnReadyHandler(listener::resume);
     listener.attach(engine.submit(engineRequest, listener));
   }
 
@@ -217,7 +220,8 @@ public final class RuntimeService extends RuntimeGrpc.RuntimeImplBase {
         request.getMaxTokens(),
         request.getStopTokenIdsList().stream().mapToInt(Integer::intValue).toArray(),
         request.getStopStringsList(),
-        deadlineNanos());
+        deadlineNanos(),
+        request.getPriority());
   }
 
   private static long deadlineNanos() {
@@ -248,6 +252,18 @@ public final class RuntimeService extends RuntimeGrpc.RuntimeImplBase {
       if (h != null) {
         h.cancel();
       }
+    }
+
+    void resume() {
+      RequestHandle h = handle;
+      if (h != null) {
+        h.resume();
+      }
+    }
+
+    @Override
+    public boolean ready() {
+      return call.isReady();
     }
 
     @Override

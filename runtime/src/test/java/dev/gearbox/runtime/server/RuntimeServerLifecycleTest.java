@@ -32,6 +32,9 @@ import org.junit.jupiter.api.Test;
 class RuntimeServerLifecycleTest {
   // A long all-FA request: 16 + 400 = 416 tokens = 26 blocks x 16 tokens x 256 B x 4 layers.
   private static final long LONG_FA_BYTES = 26L * 16 * 256 * 4;
+  // Memory is held on demand, so a long request is one with a long prompt: 401 tokens (the
+  // prompt and the first generated token) already hold those 26 blocks, and 15 more tokens fit.
+  private static final int LONG_PROMPT = 400;
   // The all-GDN placement holds 4 fixed slabs whatever the length.
   private static final long TURBO_BYTES = 4L * (4 * 16 * 16 * 4 + 768);
 
@@ -56,12 +59,13 @@ class RuntimeServerLifecycleTest {
   @Test
   void fullBudgetQueuesLongFullAttentionButAdmitsTurboAndReturnsToBaseline() throws Exception {
     start(EngineConfig.withBudget(2 * LONG_FA_BYTES + TURBO_BYTES + 1000), Duration.ofSeconds(5));
+    model.setStepDelayMillis(100);
     StatsResponse baseline = runtime.stats();
     assertEquals(0, baseline.getUsedBytes());
 
-    TestingRuntime.Call fa1 = runtime.start(greedy("all-attention", prompt(1, 16, 64), 400));
-    TestingRuntime.Call fa2 = runtime.start(greedy("all-attention", prompt(2, 16, 64), 400));
-    TestingRuntime.Call fa3 = runtime.start(greedy("all-attention", prompt(3, 16, 64), 400));
+    TestingRuntime.Call fa1 = runtime.start(greedy("all-attention", prompt(1, LONG_PROMPT, 64), 16));
+    TestingRuntime.Call fa2 = runtime.start(greedy("all-attention", prompt(2, LONG_PROMPT, 64), 16));
+    TestingRuntime.Call fa3 = runtime.start(greedy("all-attention", prompt(3, LONG_PROMPT, 64), 16));
     await("third all-FA request queued", () -> runtime.stats().getWaiting() == 1);
     TestingRuntime.Call turbo = runtime.start(greedy("turbo", prompt(4, 16, 64), 400));
     await("turbo admitted past the queued all-FA request", () -> runtime.stats().getRunning() == 3);
@@ -75,10 +79,11 @@ class RuntimeServerLifecycleTest {
     assertEquals(1, placement(full, "turbo").getRunning());
     assertEquals(2, placement(full, "all-attention").getRunning());
     assertEquals(1, placement(full, "all-attention").getWaiting());
-    assertTrue(full.getFilledBytes() < full.getUsedBytes(), "blocks are filled as sequences grow");
+    assertTrue(full.getFilledBytes() <= full.getUsedBytes(), "held on demand: at most one block ahead of what is filled");
 
     fa1.cancel();
     await("queued all-FA request admitted once memory was freed", () -> runtime.stats().getWaiting() == 0);
+    model.setStepDelayMillis(2);
     assertEquals(3, runtime.stats().getRunning());
 
     fa2.cancel();
@@ -101,10 +106,11 @@ class RuntimeServerLifecycleTest {
   @Test
   void overloadIsResourceExhaustedWithRetryInfo() throws Exception {
     start(EngineConfig.withBudget(LONG_FA_BYTES + 1000).withMaxWaiting(1), Duration.ofSeconds(5));
-    TestingRuntime.Call running = runtime.start(greedy("all-attention", prompt(1, 16, 64), 400));
-    TestingRuntime.Call queued = runtime.start(greedy("all-attention", prompt(2, 16, 64), 400));
+    model.setStepDelayMillis(100);
+    TestingRuntime.Call running = runtime.start(greedy("all-attention", prompt(1, LONG_PROMPT, 64), 16));
+    TestingRuntime.Call queued = runtime.start(greedy("all-attention", prompt(2, LONG_PROMPT, 64), 16));
     await("one running, one queued", () -> runtime.stats().getRunning() == 1 && runtime.stats().getWaiting() == 1);
-    TestingRuntime.Call rejected = runtime.start(greedy("all-attention", prompt(3, 16, 64), 400));
+    TestingRuntime.Call rejected = runtime.start(greedy("all-attention", prompt(3, LONG_PROMPT, 64), 16));
     Status status = rejected.await();
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, status.getCode());
     assertTrue(status.getDescription().contains("memory budget is full"), status.getDescription());

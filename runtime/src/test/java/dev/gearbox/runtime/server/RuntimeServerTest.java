@@ -115,7 +115,7 @@ class RuntimeServerTest {
     assertInvalid(greedy("turbo", new int[0], 4), "prompt is empty");
     assertInvalid(greedy("turbo", ok, 0), "max_tokens must be >= 1, got 0");
     assertInvalid(greedy("turbo", prompt(2, 500, 64), 100), "exceeds the model's context limit of 512");
-    assertInvalid(greedy("turbo", new int[] {1, 64}, 4), "prompt token 1 is 64, outside the vocabulary [0, 64)");
+    assertInvalid(greedy("turbo", new int[] {1, 64}, 4), "prompt_token_ids[1] is 64, outside the vocabulary [0, 64)");
     assertInvalid(withSampling(ok, SamplingParams.newBuilder().setTemperature(-1f)), "sampling.temperature");
     assertInvalid(withSampling(ok, SamplingParams.newBuilder().setTopP(1.5f)), "sampling.top_p must be in (0, 1]");
     assertInvalid(withSampling(ok, SamplingParams.newBuilder().setTopK(-3)), "sampling.top_k must be >= 0");
