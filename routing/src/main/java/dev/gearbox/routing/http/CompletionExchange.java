@@ -110,6 +110,7 @@ final class CompletionExchange implements GenerateListener {
     int[] prompt;
     if (body.promptTokenIds() != null) {
       prompt = body.promptTokenIds();
+      checkVocabulary(prompt, info.vocabSize());
     } else if (chat) {
       String rendered;
       try {
@@ -175,6 +176,23 @@ final class CompletionExchange implements GenerateListener {
     attempts++;
     callStartNanos = System.nanoTime();
     inFlight = services.runtime().generate(call, this, onEventLoop);
+  }
+
+  /** Token ids outside the vocabulary: 400 {@code invalid_token_id} with {@code param: prompt}. */
+  private static void checkVocabulary(int[] ids, int vocabSize) {
+    for (int i = 0; vocabSize > 0 && i < ids.length; i++) {
+      if (ids[i] >= vocabSize) {
+        throw ApiError.invalid(
+            "prompt",
+            "invalid_token_id",
+            "prompt["
+                + i
+                + "] is "
+                + ids[i]
+                + ", outside this model's vocabulary of token ids 0 to "
+                + (vocabSize - 1));
+      }
+    }
   }
 
   private String explicitPlacement(String model, String modelName, RuntimeInfo info) {
@@ -383,7 +401,11 @@ final class CompletionExchange implements GenerateListener {
     int retryAfter = (int) Math.max(rc.retryAfterSeconds(), failure.retryAfter().toSeconds());
     ApiError error =
         switch (failure.kind()) {
-          case INVALID_REQUEST -> ApiError.invalid(null, "invalid_request", failure.getMessage());
+          case INVALID_REQUEST ->
+              ApiError.invalid(
+                  null,
+                  "invalid_request",
+                  failure.getMessage().replaceFirst("^INVALID_ARGUMENT: ", ""));
           case SATURATED ->
               ApiError.unavailable(
                   "runtime_saturated",

@@ -44,8 +44,12 @@ public final class HttpFront implements Handler<HttpServerRequest> {
       case "/admin/slo" ->
           onlyGet(request, () -> json(request.response(), 200, write(services.slo().report())));
       case "/admin/config" -> onlyGet(request, () -> adminConfig(request));
-      default ->
-          error(
+      default -> {
+        if (path.startsWith("/v1/models/")) {
+          onlyGet(request, () -> model(request, path.substring("/v1/models/".length())));
+          return;
+        }
+        error(
               request.response(),
               new ApiError(
                   404,
@@ -54,6 +58,7 @@ public final class HttpFront implements Handler<HttpServerRequest> {
                   "unknown_url",
                   "Unknown request URL: " + method + " " + path,
                   0));
+      }
     }
   }
 
@@ -103,6 +108,35 @@ public final class HttpFront implements Handler<HttpServerRequest> {
     }
     String name = services.servedName(info);
     json(request.response(), 200, responses.models(name, info.placementNames(), started));
+  }
+
+  /** {@code GET /v1/models/{id}}: the model or one {@code model:placement}, else 404. */
+  private void model(HttpServerRequest request, String rawId) {
+    RuntimeInfo info = services.view().cachedInfo();
+    if (info == null) {
+      models(request);
+      return;
+    }
+    String id = java.net.URLDecoder.decode(rawId, java.nio.charset.StandardCharsets.UTF_8);
+    String name = services.servedName(info);
+    boolean served =
+        id.equals(name)
+            || (id.startsWith(name + ":") && info.hasPlacement(id.substring(name.length() + 1)));
+    if (!served) {
+      error(
+          request.response(),
+          ApiError.modelNotFound(
+              "The model '"
+                  + id
+                  + "' does not exist; this router serves '"
+                  + name
+                  + "' and '"
+                  + name
+                  + ":<placement>' for placements "
+                  + info.placementNames()));
+      return;
+    }
+    json(request.response(), 200, responses.model(id, started));
   }
 
   private void health(HttpServerRequest request) {
