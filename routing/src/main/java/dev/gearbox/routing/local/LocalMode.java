@@ -322,8 +322,8 @@ public final class LocalMode {
   }
 
   /**
-   * The placements in the runtime's order, without its unnamed default when a named placement
-   * (for the bundled model {@code all-fa}) has the same layers.
+   * The placements in the runtime's order, the default first: the runtime's unnamed default, or
+   * instead the named placement with the same layers (for the bundled model {@code all-fa}).
    */
   static List<RuntimeInfo.PlacementInfo> tableRows(RuntimeInfo info) {
     List<RuntimeInfo.PlacementInfo> rows = new ArrayList<>();
@@ -337,9 +337,10 @@ public final class LocalMode {
     }
     if (unnamed != null) {
       String layers = unnamed.layers();
-      if (rows.stream().noneMatch(p -> p.layers().equals(layers))) {
-        rows.add(0, unnamed);
-      }
+      List<RuntimeInfo.PlacementInfo> twins =
+          rows.stream().filter(p -> p.layers().equals(layers)).toList();
+      rows.removeAll(twins);
+      rows.addAll(0, twins.isEmpty() ? List.of(unnamed) : twins);
     }
     return rows;
   }
