@@ -215,6 +215,16 @@ public final class Router implements AutoCloseable {
           vertx.createHttpServer(
               new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(false));
       server.requestHandler(new HttpFront(services));
+      // Per-placement SLO meters at zero from the start, and for placements the runtime adds.
+      Runnable track =
+          () -> {
+            var info = view.cachedInfo();
+            if (info != null) {
+              slo.track(info.placementNames());
+            }
+          };
+      track.run();
+      vertx.setPeriodic(Math.max(50, pollInterval.toMillis()), id -> track.run());
       try {
         server.listen().await(30, TimeUnit.SECONDS);
       } catch (java.util.concurrent.TimeoutException e) {

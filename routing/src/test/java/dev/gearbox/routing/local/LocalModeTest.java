@@ -188,6 +188,31 @@ class LocalModeTest {
     } finally {
       System.setOut(stdout);
     }
+    // Before any request: every documented series of every placement is there, at zero.
+    HttpResponse<String> fresh =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + own.router().port() + "/metrics"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (!fresh.body().contains("gearbox_router_ttft_seconds_count{placement=\"turbo-60\"}")
+        && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      fresh =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + own.router().port() + "/metrics"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+    }
+    for (String series :
+        List.of(
+            "gearbox_generation_tokens_total{placement=\"all-gdn\"} 0.0",
+            "gearbox_num_requests_running{placement=\"turbo-35\"} 0.0",
+            "gearbox_router_ttft_seconds_count{placement=\"turbo-60\"} 0",
+            "gearbox_router_tpot_seconds_count{placement=\"all-fa\"} 0",
+            "gearbox_router_slo_violated{placement=\"all-kda\",slo=\"ttft\"} 0.0")) {
+      assertTrue(fresh.body().contains(series), series + " in\n" + fresh.body());
+    }
     String body =
         "{\"model\":\"gearbox-tiny\",\"prompt\":\"In the beginning\",\"max_tokens\":4000,"
             + "\"stream\":true,\"temperature\":0}";
