@@ -199,6 +199,27 @@ class RealRuntimeRouterTest {
   }
 
   @Test
+  void echoPrefixesThePromptWholeAndStreamed() throws Exception {
+    String prompt = codec.decode(Arrays.stream(golden("prompt_ids")).mapToInt(x -> (int) x).toArray());
+    String expected = prompt + expectedText("all-gdn");
+    for (boolean stream : new boolean[] {false, true}) {
+      String body =
+          completion("apriel2-tiny:all-gdn", stream).replaceFirst("\\}$", ",\"echo\":true}");
+      HttpResponse<String> r = post("/v1/completions", body);
+      assertEquals(200, r.statusCode(), r.body());
+      String text =
+          stream ? streamedText(r.body()) : JSON.readTree(r.body()).at("/choices/0/text").asText();
+      assertEquals(expected, text, "echo, stream=" + stream);
+      if (!stream) {
+        assertEquals(
+            GENERATE_TOKENS,
+            JSON.readTree(r.body()).at("/usage/completion_tokens").asInt(),
+            "the echoed prompt is not counted as completion");
+      }
+    }
+  }
+
+  @Test
   void selectionPathsReachTheRuntime() throws Exception {
     HttpResponse<String> rule0 =
         post("/v1/completions", completion("apriel2-tiny", false), "x-gearbox-workload", "batch");

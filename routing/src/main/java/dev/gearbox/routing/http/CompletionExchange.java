@@ -50,6 +50,7 @@ final class CompletionExchange implements GenerateListener {
   private dev.gearbox.routing.text.PromptCodec.StreamDecoder decoder;
   private RuntimeClient.Cancellable inFlight;
   private final StringBuilder text = new StringBuilder();
+  private String pendingEcho;
   private int attempts;
   private int tokens;
   private long firstTokenNanos;
@@ -169,6 +170,11 @@ final class CompletionExchange implements GenerateListener {
             services.codec().stopTokenIds(),
             Duration.ofMillis(config.runtimeCall().deadlineMs()));
     response.closeHandler(v -> clientGone());
+    if (body.echo()) {
+      // OpenAI's echo: the answer starts with the prompt; sent with the first output, so a
+      // runtime that refuses the request still gets its proper status.
+      pendingEcho = body.prompt() != null ? body.prompt() : decodeAll(prompt);
+    }
     attempt();
   }
 
@@ -176,6 +182,15 @@ final class CompletionExchange implements GenerateListener {
     attempts++;
     callStartNanos = System.nanoTime();
     inFlight = services.runtime().generate(call, this, onEventLoop);
+  }
+
+  private String decodeAll(int[] ids) {
+    var whole = services.codec().newDecoder();
+    StringBuilder out = new StringBuilder();
+    for (int id : ids) {
+      out.append(whole.accept(id));
+    }
+    return out.append(whole.finish()).toString();
   }
 
   /** Token ids outside the vocabulary: 400 {@code invalid_token_id} with {@code param: prompt}. */
@@ -299,6 +314,10 @@ final class CompletionExchange implements GenerateListener {
   }
 
   private void emit(String out) {
+    if (pendingEcho != null) {
+      out = pendingEcho + out;
+      pendingEcho = null;
+    }
     if (body.stream()) {
       if (!headersSent) {
         startStream();

@@ -23,6 +23,7 @@ import java.util.Set;
  * @param stream whether to answer with server-sent events
  * @param includeUsage {@code stream_options.include_usage}
  * @param stop stop sequences
+ * @param echo {@code echo} (completions): the answer starts with the prompt
  */
 public record OpenAiRequest(
     boolean chat,
@@ -36,7 +37,8 @@ public record OpenAiRequest(
     long seed,
     boolean stream,
     boolean includeUsage,
-    List<String> stop) {
+    List<String> stop,
+    boolean echo) {
 
   /**
    * Parses {@code body}.
@@ -105,7 +107,8 @@ public record OpenAiRequest(
         seed == null ? -1 : seed,
         stream,
         includeUsage,
-        stop(root));
+        stop(root),
+        !chat && bool(root, "echo"));
   }
 
   /** Message roles a text chat template can render. */
@@ -121,7 +124,7 @@ public record OpenAiRequest(
           "stop", "user");
 
   /** Fields of /v1/completions beyond {@link #COMMON}. */
-  private static final Set<String> COMPLETION_ONLY = Set.of("prompt");
+  private static final Set<String> COMPLETION_ONLY = Set.of("prompt", "echo");
 
   /** Fields of /v1/chat/completions beyond {@link #COMMON}. */
   private static final Set<String> CHAT_ONLY = Set.of("messages", "max_completion_tokens");

@@ -55,7 +55,7 @@ class OpenAiRequestTest {
   @ParameterizedTest
   @CsvSource(
       delimiter = '|',
-      value = {"echo|true", "logprobs|2", "best_of|3", "suffix|\"end\"", "messages|[]"})
+      value = {"logprobs|2", "best_of|3", "suffix|\"end\"", "messages|[]"})
   void everyUnsupportedCompletionParameterIsA400NamingIt(String field, String value) {
     ApiError e = error("{" + COMPLETION + ",\"" + field + "\":" + value + "}", false);
     assertEquals(field, e.param());
@@ -71,7 +71,10 @@ class OpenAiRequestTest {
                 + "\"response_format\":{\"type\":\"text\"},\"n\":1,\"top_logprobs\":null}",
             true);
     assertEquals("hi", r.messages().getFirst().content());
-    parse("{" + COMPLETION + ",\"echo\":false,\"best_of\":1,\"suffix\":\"\"}", false);
+    assertFalse(parse("{" + COMPLETION + ",\"echo\":false,\"best_of\":1,\"suffix\":\"\"}", false).echo());
+    assertTrue(parse("{" + COMPLETION + ",\"echo\":true}", false).echo());
+    ApiError chatEcho = error("{" + CHAT + ",\"echo\":true}", true);
+    assertEquals("echo", chatEcho.param(), "echo exists on completions only");
   }
 
   @Test
