@@ -418,22 +418,24 @@ final class CompletionExchange implements GenerateListener {
       return;
     }
     int retryAfter = (int) Math.max(rc.retryAfterSeconds(), failure.retryAfter().toSeconds());
+    // The runtime's words without the gRPC status name in front.
+    String detail = failure.getMessage().replaceFirst("^[A-Z_]+: ", "");
     ApiError error =
         switch (failure.kind()) {
           case INVALID_REQUEST ->
               ApiError.invalid(
                   null,
                   "invalid_request",
-                  failure.getMessage().replaceFirst("^INVALID_ARGUMENT: ", ""));
+                  detail);
           case SATURATED ->
               ApiError.unavailable(
                   "runtime_saturated",
-                  "the model runtime is saturated: " + failure.getMessage(),
+                  "the model runtime is saturated: " + detail,
                   retryAfter);
           case UNAVAILABLE ->
               ApiError.unavailable(
                   "runtime_unavailable",
-                  "the model runtime is unavailable: " + failure.getMessage(),
+                  "the model runtime is unavailable: " + detail,
                   retryAfter);
           case DEADLINE ->
               new ApiError(
@@ -449,7 +451,7 @@ final class CompletionExchange implements GenerateListener {
                   "server_error",
                   null,
                   "internal_error",
-                  "the model runtime failed: " + failure.getMessage(),
+                  "the model runtime failed: " + detail,
                   0);
         };
     fail(error);
