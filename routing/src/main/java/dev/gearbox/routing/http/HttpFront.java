@@ -20,6 +20,9 @@ public final class HttpFront implements Handler<HttpServerRequest> {
   /** Largest request body accepted; OpenAI bodies are text, so this is generous. */
   static final long MAX_BODY_BYTES = 8L << 20;
 
+  /** The API description served at {@code /openapi.json} (a resource next to this class). */
+  static final String OPENAPI = openApi();
+
   private final RouterServices services;
   private final OpenAiResponses responses = new OpenAiResponses(RouterServices.JSON);
   private final long started = System.currentTimeMillis() / 1000;
@@ -44,6 +47,7 @@ public final class HttpFront implements Handler<HttpServerRequest> {
       case "/admin/slo" ->
           onlyGet(request, () -> json(request.response(), 200, write(services.slo().report())));
       case "/admin/config" -> onlyGet(request, () -> adminConfig(request));
+      case "/openapi.json" -> onlyGet(request, () -> json(request.response(), 200, OPENAPI));
       default -> {
         if (path.startsWith("/v1/models/")) {
           onlyGet(request, () -> model(request, path.substring("/v1/models/".length())));
@@ -236,6 +240,14 @@ public final class HttpFront implements Handler<HttpServerRequest> {
       return RouterServices.JSON.writeValueAsString(value);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("cannot serialise admin view", e);
+    }
+  }
+
+  private static String openApi() {
+    try (var in = HttpFront.class.getResourceAsStream("openapi.json")) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException | NullPointerException e) {
+      throw new IllegalStateException("openapi.json missing from the router's classpath", e);
     }
   }
 

@@ -118,16 +118,16 @@ public record OpenAiRequest(
   static final List<String> MESSAGE_FIELDS = List.of("role", "content", "name", "refusal");
 
   /** Fields both endpoints honour. */
-  private static final Set<String> COMMON =
+  static final Set<String> COMMON =
       Set.of(
           "model", "max_tokens", "n", "temperature", "top_p", "seed", "stream", "stream_options",
           "stop", "user");
 
   /** Fields of /v1/completions beyond {@link #COMMON}. */
-  private static final Set<String> COMPLETION_ONLY = Set.of("prompt", "echo");
+  static final Set<String> COMPLETION_ONLY = Set.of("prompt", "echo");
 
   /** Fields of /v1/chat/completions beyond {@link #COMMON}. */
-  private static final Set<String> CHAT_ONLY = Set.of("messages", "max_completion_tokens");
+  static final Set<String> CHAT_ONLY = Set.of("messages", "max_completion_tokens");
 
   /**
    * Rejects every field this server would otherwise ignore, naming it: OpenAI parameters it does

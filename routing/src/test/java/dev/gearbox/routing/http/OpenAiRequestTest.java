@@ -78,6 +78,29 @@ class OpenAiRequestTest {
   }
 
   @Test
+  void theOpenApiDocumentListsExactlyTheAcceptedFields() throws Exception {
+    var doc = JSON.readTree(HttpFront.OPENAPI);
+    assertEquals("3.1.0", doc.get("openapi").asText());
+    for (String[] endpoint :
+        new String[][] {{"/v1/completions", "false"}, {"/v1/chat/completions", "true"}}) {
+      var schema =
+          doc.at(
+              "/paths/" + endpoint[0].replace("/", "~1")
+                  + "/post/requestBody/content/application~1json/schema");
+      java.util.Set<String> documented = new java.util.TreeSet<>();
+      schema.get("properties").fieldNames().forEachRemaining(documented::add);
+      java.util.Set<String> accepted = new java.util.TreeSet<>(OpenAiRequest.COMMON);
+      accepted.addAll(
+          Boolean.parseBoolean(endpoint[1]) ? OpenAiRequest.CHAT_ONLY : OpenAiRequest.COMPLETION_ONLY);
+      assertEquals(accepted, documented, endpoint[0]);
+      assertFalse(schema.get("additionalProperties").asBoolean(), "other fields are a 400");
+    }
+    for (String path : new String[] {"/v1/models", "/v1/models/{id}", "/health", "/metrics", "/openapi.json"}) {
+      assertTrue(doc.get("paths").has(path), path);
+    }
+  }
+
+  @Test
   void nAboveOneIsA400() {
     ApiError e = error("{" + CHAT + ",\"n\":2}", true);
     assertEquals("n", e.param());

@@ -130,6 +130,9 @@ class LocalModeTest {
     JsonNode one = JSON.readTree(get("/v1/models/gearbox-tiny:turbo-35").body());
     assertEquals("gearbox-tiny:turbo-35", one.get("id").asText());
     assertEquals("model", one.get("object").asText());
+    HttpResponse<String> openApi = get("/openapi.json");
+    assertEquals(200, openApi.statusCode());
+    assertTrue(JSON.readTree(openApi.body()).at("/paths").has("/v1/chat/completions"));
     HttpResponse<String> missing = get("/v1/models/gearbox-tiny:warp-9");
     assertEquals(404, missing.statusCode());
     assertEquals("model_not_found", JSON.readTree(missing.body()).at("/error/code").asText());
