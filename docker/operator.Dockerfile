@@ -27,4 +27,4 @@ ENV MAIN_CLASS=${MAIN_CLASS}
 USER 65532:65532
 EXPOSE 8080 8081
 # exec form through sh so MAIN_CLASS expands; exec keeps java as PID 1 for SIGTERM.
-ENTRYPOINT ["/bin/sh", "-c", "exec java -cp '/app/lib/*' \"$MAIN_CLASS\" \"$@\"", "--"]
+ENTRYPOINT ["/bin/sh", "-c", "exec java --enable-native-access=ALL-UNNAMED -cp '/app/lib/*' \"$MAIN_CLASS\" \"$@\"", "--"]

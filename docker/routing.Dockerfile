@@ -24,4 +24,4 @@ ENV MAIN_CLASS=${MAIN_CLASS}
 USER 65532:65532
 # 8080: OpenAI-compatible HTTP (and /metrics); 8081: gRPC — the ports the operator passes.
 EXPOSE 8080 8081
-ENTRYPOINT ["/bin/sh", "-c", "exec java -XX:MaxRAMPercentage=75 -cp '/app/lib/*' \"$MAIN_CLASS\" \"$@\"", "--"]
+ENTRYPOINT ["/bin/sh", "-c", "exec java -XX:MaxRAMPercentage=75 --enable-native-access=ALL-UNNAMED -cp '/app/lib/*' \"$MAIN_CLASS\" \"$@\"", "--"]

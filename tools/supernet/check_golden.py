@@ -1,7 +1,7 @@
 """Checks apriel2.py against the golden data of the public Apriel2 implementation.
 
 Usage: python3 check_golden.py [GOLDEN_DIR] [--search]
-GOLDEN_DIR defaults to shared/golden/apriel2-tiny. For every placement in golden.json it compares
+GOLDEN_DIR defaults to the repository's runtime/src/test/resources/golden/apriel2-tiny. For every placement in golden.json it compares
 `<placement>.prefill_logits` and `<placement>.decode_logits` (max-abs 5e-4, fp32, TF32 off) and the
 greedy continuation (exact). With --search, layout variants are tried when the defaults fail, to
 pin which one the reference uses. Exits non-zero on any mismatch.
@@ -72,7 +72,8 @@ def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     search = "--search" in sys.argv
     here = os.path.dirname(os.path.abspath(__file__))
-    directory = args[0] if args else os.path.join(here, "..", "..", "shared", "golden", "apriel2-tiny")
+    directory = args[0] if args else os.path.join(
+        here, "..", "..", "runtime", "src", "test", "resources", "golden", "apriel2-tiny")
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     device = "cuda" if torch.cuda.is_available() else "cpu"

@@ -64,6 +64,24 @@ public final class Router implements AutoCloseable {
     return services.registry();
   }
 
+  /**
+   * Stops admitting completions (new ones get 503 {@code shutting_down}, as after {@code /drain})
+   * and waits until none is in flight or {@code timeout} passed.
+   *
+   * @return whether every admitted request was answered
+   */
+  public boolean drain(Duration timeout) throws InterruptedException {
+    services.gate().startDrain();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (services.gate().inFlight() > 0) {
+      if (System.nanoTime() >= deadline) {
+        return false;
+      }
+      Thread.sleep(20);
+    }
+    return true;
+  }
+
   /** Stops accepting connections, then stops the runtime view and the config watch. */
   @Override
   public void close() {
@@ -95,6 +113,7 @@ public final class Router implements AutoCloseable {
     private Duration configPollInterval = Duration.ofSeconds(2);
     private Duration sloWindow = Duration.ofMinutes(5);
     private int eventLoops = Runtime.getRuntime().availableProcessors();
+    private PrometheusMeterRegistry registry;
 
     public Builder runtime(RuntimeClient runtime) {
       this.runtime = runtime;
@@ -138,6 +157,15 @@ public final class Router implements AutoCloseable {
     /** How often the config file is checked for changes. */
     public Builder configPollInterval(Duration configPollInterval) {
       this.configPollInterval = configPollInterval;
+      return this;
+    }
+
+    /**
+     * The registry the router's meters join and {@code /metrics} scrapes (default: its own); local
+     * mode passes the in-process runtime's, so one endpoint shows both.
+     */
+    public Builder registry(PrometheusMeterRegistry registry) {
+      this.registry = registry;
       return this;
     }
 
@@ -206,7 +234,10 @@ public final class Router implements AutoCloseable {
     public Router start() {
       Objects.requireNonNull(runtime, "runtime");
       Objects.requireNonNull(codec, "codec");
-      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      PrometheusMeterRegistry registry =
+          this.registry != null
+              ? this.registry
+              : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       RuntimeView view = new RuntimeView(runtime);
       ActiveConfig active = config;
       SloTracker slo =
@@ -239,6 +270,16 @@ public final class Router implements AutoCloseable {
       active.watch(configPollInterval);
       Vertx vertx =
           Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(eventLoops));
+      // Per-placement SLO meters at zero from the start, and for placements the runtime adds.
+      Runnable track =
+          () -> {
+            var info = view.cachedInfo();
+            if (info != null) {
+              slo.track(info.placementNames());
+            }
+          };
+      track.run();
+      vertx.setPeriodic(Math.max(50, pollInterval.toMillis()), id -> track.run());
       HttpFront front = new HttpFront(services);
       java.util.List<HttpServer> servers = new java.util.ArrayList<>();
       for (int attempt = 1; ; attempt++) {

@@ -49,6 +49,24 @@ class RealRuntimeRouterTest {
   static final Path MODEL =
       Path.of(System.getProperty("gearbox.golden.dir", "../runtime/src/test/resources/golden/apriel2-tiny"));
   static final ObjectMapper JSON = new ObjectMapper();
+  /** The golden set's description: placements (mixer per layer) and token counts. */
+  static final JsonNode GOLDEN = readGolden();
+  static final int GENERATE_TOKENS = GOLDEN.get("generate_tokens").asInt();
+
+  static JsonNode readGolden() {
+    try {
+      return JSON.readTree(MODEL.resolve("golden.json").toFile());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** The golden placement {@code name} as a comma-separated mixer list. */
+  static String goldenLayers(String name) {
+    List<String> mixers = new ArrayList<>();
+    GOLDEN.at("/placements/" + name).forEach(m -> mixers.add(m.asText()));
+    return String.join(",", mixers);
+  }
 
   @TempDir Path dir;
   InProcessRuntime runtime;
@@ -70,7 +88,7 @@ class RealRuntimeRouterTest {
         InProcessRuntime.start(
             model,
             "apriel2-tiny",
-            List.<String[]>of(new String[] {"mixed-1", "attention,gdn,swa,mamba"}),
+            List.<String[]>of(new String[] {"mixed-1", goldenLayers("mixed-1")}),
             EngineConfig.withBudget(full * 3 / 2).withMaxWaiting(0),
             0);
     codec = Tokenizers.load(MODEL, runtime.model().vocabSize());
@@ -138,7 +156,9 @@ class RealRuntimeRouterTest {
         + model
         + "\",\"prompt\":"
         + ids(golden("prompt_ids"))
-        + ",\"max_tokens\":24,\"temperature\":0,\"stream\":"
+        + ",\"max_tokens\":"
+        + GENERATE_TOKENS
+        + ",\"temperature\":0,\"stream\":"
         + stream
         + "}";
   }
@@ -169,13 +189,34 @@ class RealRuntimeRouterTest {
       assertEquals("explicit", whole.headers().firstValue("x-gearbox-reason").orElseThrow());
       JsonNode body = JSON.readTree(whole.body());
       assertEquals(expected, body.at("/choices/0/text").asText(), c[0]);
-      assertEquals(24, body.at("/usage/completion_tokens").asInt());
-      assertEquals(40, body.at("/usage/prompt_tokens").asInt());
+      assertEquals(GENERATE_TOKENS, body.at("/usage/completion_tokens").asInt());
+      assertEquals(golden("prompt_ids").length, body.at("/usage/prompt_tokens").asInt());
       assertEquals("length", body.at("/choices/0/finish_reason").asText());
 
       HttpResponse<String> streamed =
           post("/v1/completions", completion("apriel2-tiny:" + c[0], true));
       assertEquals(expected, streamedText(streamed.body()), c[0] + " streamed");
+    }
+  }
+
+  @Test
+  void echoPrefixesThePromptWholeAndStreamed() throws Exception {
+    String prompt = codec.decode(Arrays.stream(golden("prompt_ids")).mapToInt(x -> (int) x).toArray());
+    String expected = prompt + expectedText("all-gdn");
+    for (boolean stream : new boolean[] {false, true}) {
+      String body =
+          completion("apriel2-tiny:all-gdn", stream).replaceFirst("\\}$", ",\"echo\":true}");
+      HttpResponse<String> r = post("/v1/completions", body);
+      assertEquals(200, r.statusCode(), r.body());
+      String text =
+          stream ? streamedText(r.body()) : JSON.readTree(r.body()).at("/choices/0/text").asText();
+      assertEquals(expected, text, "echo, stream=" + stream);
+      if (!stream) {
+        assertEquals(
+            GENERATE_TOKENS,
+            JSON.readTree(r.body()).at("/usage/completion_tokens").asInt(),
+            "the echoed prompt is not counted as completion");
+      }
     }
   }
 
@@ -352,10 +393,15 @@ class RealRuntimeRouterTest {
     assertEquals(400, post("/v1/completions", "{\"model\":").statusCode());
     HttpResponse<String> badId =
         post("/v1/completions", "{\"model\":\"apriel2-tiny\",\"prompt\":[1,2,99999]}");
+    assertEquals(400, badId.statusCode(), "an id outside the vocabulary");
+    JsonNode badIdError = JSON.readTree(badId.body()).get("error");
+    assertEquals("invalid_token_id", badIdError.get("code").asText(), badId.body());
+    assertEquals("prompt", badIdError.get("param").asText(), badId.body());
     assertEquals(
-        400, badId.statusCode(), "the runtime's INVALID_ARGUMENT for an id outside the vocabulary");
-    assertTrue(
-        JSON.readTree(badId.body()).at("/error/message").asText().contains("99999"), badId.body());
+        "prompt[2] is 99999, outside this model's vocabulary of token ids 0 to "
+            + (runtime.model().vocabSize() - 1),
+        badIdError.get("message").asText(),
+        "names the position, no transport prefix");
 
     runtime.close();
     router.runtimeView().refresh();

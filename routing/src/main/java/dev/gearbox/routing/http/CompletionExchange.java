@@ -49,6 +49,7 @@ final class CompletionExchange implements GenerateListener {
   private dev.gearbox.routing.text.PromptCodec.StreamDecoder decoder;
   private RuntimeClient.Cancellable inFlight;
   private final StringBuilder text = new StringBuilder();
+  private String pendingEcho;
   private int attempts;
   private int tokens;
   private long firstTokenNanos;
@@ -117,6 +118,7 @@ final class CompletionExchange implements GenerateListener {
     int[] prompt;
     if (body.promptTokenIds() != null) {
       prompt = body.promptTokenIds();
+      checkVocabulary(prompt, info.vocabSize());
     } else if (chat) {
       String rendered;
       try {
@@ -177,6 +179,11 @@ final class CompletionExchange implements GenerateListener {
             Duration.ofMillis(config.runtimeCall().deadlineMs()),
             GenerateCall.priorityOf(request.getHeader("x-gearbox-priority")));
     response.closeHandler(v -> clientGone());
+    if (body.echo()) {
+      // OpenAI's echo: the answer starts with the prompt; sent with the first output, so a
+      // runtime that refuses the request still gets its proper status.
+      pendingEcho = body.prompt() != null ? body.prompt() : decodeAll(prompt);
+    }
     attempt();
   }
 
@@ -184,6 +191,32 @@ final class CompletionExchange implements GenerateListener {
     attempts++;
     callStartNanos = System.nanoTime();
     inFlight = services.runtime().generate(call, this, onEventLoop);
+  }
+
+  private String decodeAll(int[] ids) {
+    var whole = services.codec().newDecoder();
+    StringBuilder out = new StringBuilder();
+    for (int id : ids) {
+      out.append(whole.accept(id));
+    }
+    return out.append(whole.finish()).toString();
+  }
+
+  /** Token ids outside the vocabulary: 400 {@code invalid_token_id} with {@code param: prompt}. */
+  private static void checkVocabulary(int[] ids, int vocabSize) {
+    for (int i = 0; vocabSize > 0 && i < ids.length; i++) {
+      if (ids[i] >= vocabSize) {
+        throw ApiError.invalid(
+            "prompt",
+            "invalid_token_id",
+            "prompt["
+                + i
+                + "] is "
+                + ids[i]
+                + ", outside this model's vocabulary of token ids 0 to "
+                + (vocabSize - 1));
+      }
+    }
   }
 
   private String explicitPlacement(String model, String modelName, RuntimeInfo info) {
@@ -290,6 +323,10 @@ final class CompletionExchange implements GenerateListener {
   }
 
   private void emit(String out) {
+    if (pendingEcho != null) {
+      out = pendingEcho + out;
+      pendingEcho = null;
+    }
     if (body.stream()) {
       if (!headersSent) {
         startStream();
@@ -405,18 +442,24 @@ final class CompletionExchange implements GenerateListener {
       return;
     }
     int retryAfter = (int) Math.max(rc.retryAfterSeconds(), failure.retryAfter().toSeconds());
+    // The runtime's words without the gRPC status name in front.
+    String detail = failure.getMessage().replaceFirst("^[A-Z_]+: ", "");
     ApiError error =
         switch (failure.kind()) {
-          case INVALID_REQUEST -> ApiError.invalid(null, "invalid_request", failure.getMessage());
+          case INVALID_REQUEST ->
+              ApiError.invalid(
+                  null,
+                  "invalid_request",
+                  detail);
           case SATURATED ->
               ApiError.unavailable(
                   "runtime_saturated",
-                  "the model runtime is saturated: " + failure.getMessage(),
+                  "the model runtime is saturated: " + detail,
                   retryAfter);
           case UNAVAILABLE ->
               ApiError.unavailable(
                   "runtime_unavailable",
-                  "the model runtime is unavailable: " + failure.getMessage(),
+                  "the model runtime is unavailable: " + detail,
                   retryAfter);
           case DEADLINE ->
               new ApiError(
@@ -432,7 +475,7 @@ final class CompletionExchange implements GenerateListener {
                   "server_error",
                   null,
                   "internal_error",
-                  "the model runtime failed: " + failure.getMessage(),
+                  "the model runtime failed: " + detail,
                   0);
         };
     fail(error);

@@ -20,6 +20,9 @@ public final class HttpFront implements Handler<HttpServerRequest> {
   /** Largest request body accepted; OpenAI bodies are text, so this is generous. */
   static final long MAX_BODY_BYTES = 8L << 20;
 
+  /** The API description served at {@code /openapi.json} (a resource next to this class). */
+  static final String OPENAPI = openApi();
+
   private final RouterServices services;
   private final OpenAiResponses responses = new OpenAiResponses(RouterServices.JSON);
   private final long started = System.currentTimeMillis() / 1000;
@@ -44,8 +47,13 @@ public final class HttpFront implements Handler<HttpServerRequest> {
       case "/admin/slo" ->
           onlyGet(request, () -> json(request.response(), 200, write(services.slo().report())));
       case "/admin/config" -> onlyGet(request, () -> adminConfig(request));
-      default ->
-          error(
+      case "/openapi.json" -> onlyGet(request, () -> json(request.response(), 200, OPENAPI));
+      default -> {
+        if (path.startsWith("/v1/models/")) {
+          onlyGet(request, () -> model(request, path.substring("/v1/models/".length())));
+          return;
+        }
+        error(
               request.response(),
               new ApiError(
                   404,
@@ -54,6 +62,7 @@ public final class HttpFront implements Handler<HttpServerRequest> {
                   "unknown_url",
                   "Unknown request URL: " + method + " " + path,
                   0));
+      }
     }
   }
 
@@ -103,6 +112,35 @@ public final class HttpFront implements Handler<HttpServerRequest> {
     }
     String name = services.servedName(info);
     json(request.response(), 200, responses.models(name, info.placementNames(), started));
+  }
+
+  /** {@code GET /v1/models/{id}}: the model or one {@code model:placement}, else 404. */
+  private void model(HttpServerRequest request, String rawId) {
+    RuntimeInfo info = services.view().cachedInfo();
+    if (info == null) {
+      models(request);
+      return;
+    }
+    String id = java.net.URLDecoder.decode(rawId, java.nio.charset.StandardCharsets.UTF_8);
+    String name = services.servedName(info);
+    boolean served =
+        id.equals(name)
+            || (id.startsWith(name + ":") && info.hasPlacement(id.substring(name.length() + 1)));
+    if (!served) {
+      error(
+          request.response(),
+          ApiError.modelNotFound(
+              "The model '"
+                  + id
+                  + "' does not exist; this router serves '"
+                  + name
+                  + "' and '"
+                  + name
+                  + ":<placement>' for placements "
+                  + info.placementNames()));
+      return;
+    }
+    json(request.response(), 200, responses.model(id, started));
   }
 
   private void health(HttpServerRequest request) {
@@ -202,6 +240,14 @@ public final class HttpFront implements Handler<HttpServerRequest> {
       return RouterServices.JSON.writeValueAsString(value);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("cannot serialise admin view", e);
+    }
+  }
+
+  private static String openApi() {
+    try (var in = HttpFront.class.getResourceAsStream("openapi.json")) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException | NullPointerException e) {
+      throw new IllegalStateException("openapi.json missing from the router's classpath", e);
     }
   }
 

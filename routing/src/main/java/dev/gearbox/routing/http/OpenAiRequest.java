@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gearbox.routing.text.PromptCodec.ChatMessage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A parsed {@code /v1/completions} or {@code /v1/chat/completions} body.
@@ -22,6 +23,7 @@ import java.util.List;
  * @param stream whether to answer with server-sent events
  * @param includeUsage {@code stream_options.include_usage}
  * @param stop stop sequences
+ * @param echo {@code echo} (completions): the answer starts with the prompt
  */
 public record OpenAiRequest(
     boolean chat,
@@ -35,7 +37,8 @@ public record OpenAiRequest(
     long seed,
     boolean stream,
     boolean includeUsage,
-    List<String> stop) {
+    List<String> stop,
+    boolean echo) {
 
   /**
    * Parses {@code body}.
@@ -47,15 +50,14 @@ public record OpenAiRequest(
     try {
       root = json.readTree(body);
     } catch (JacksonException e) {
-      throw ApiError.invalid(
-          null, "invalid_json", "request body is not valid JSON: " + e.getOriginalMessage());
+      throw ApiError.invalid(null, "invalid_json", "request body is not valid JSON: " + describe(e));
     } catch (java.io.IOException e) {
-      throw ApiError.invalid(
-          null, "invalid_json", "request body could not be read: " + e.getMessage());
+      throw ApiError.invalid(null, "invalid_json", "request body could not be read");
     }
     if (root == null || !root.isObject()) {
       throw ApiError.invalid(null, "invalid_json", "request body must be a JSON object");
     }
+    rejectUnsupported(root, chat);
     String model = text(root, "model", true);
     String prompt = null;
     int[] promptTokenIds = null;
@@ -105,7 +107,100 @@ public record OpenAiRequest(
         seed == null ? -1 : seed,
         stream,
         includeUsage,
-        stop(root));
+        stop(root),
+        !chat && bool(root, "echo"));
+  }
+
+  /** Message roles a text chat template can render. */
+  static final List<String> ROLES = List.of("system", "developer", "user", "assistant");
+
+  /** Message fields honoured ({@code name} is passed to nobody but accepted, as by OpenAI). */
+  static final List<String> MESSAGE_FIELDS = List.of("role", "content", "name", "refusal");
+
+  /** Fields both endpoints honour. */
+  static final Set<String> COMMON =
+      Set.of(
+          "model", "max_tokens", "n", "temperature", "top_p", "seed", "stream", "stream_options",
+          "stop", "user");
+
+  /** Fields of /v1/completions beyond {@link #COMMON}. */
+  static final Set<String> COMPLETION_ONLY = Set.of("prompt", "echo");
+
+  /** Fields of /v1/chat/completions beyond {@link #COMMON}. */
+  static final Set<String> CHAT_ONLY = Set.of("messages", "max_completion_tokens");
+
+  /**
+   * Rejects every field this server would otherwise ignore, naming it: OpenAI parameters it does
+   * not implement ({@code tools}, {@code response_format}, {@code logprobs}, penalties, ...) and
+   * fields OpenAI does not have. A field at its "off" value ({@code null}, {@code false}, {@code
+   * 0} penalties, {@code best_of: 1}, {@code tool_choice: "none"}, ...) changes nothing and is
+   * accepted, since clients often send those explicitly.
+   */
+  static void rejectUnsupported(JsonNode root, boolean chat) {
+    var names = root.fieldNames();
+    while (names.hasNext()) {
+      String field = names.next();
+      if (COMMON.contains(field) || (chat ? CHAT_ONLY : COMPLETION_ONLY).contains(field)) {
+        continue;
+      }
+      JsonNode v = root.get(field);
+      if (v.isNull() || isOff(field, v)) {
+        continue;
+      }
+      throw ApiError.invalid(
+          field,
+          "unsupported_parameter",
+          "'"
+              + field
+              + "' is not supported by this server"
+              + (chat ? " on /v1/chat/completions" : " on /v1/completions")
+              + "; remove it (supported: "
+              + supported(chat)
+              + ")");
+    }
+  }
+
+  private static boolean isOff(String field, JsonNode v) {
+    return switch (field) {
+      case "frequency_penalty", "presence_penalty" -> v.isNumber() && v.asDouble() == 0;
+      case "logit_bias", "metadata" -> v.isObject() && v.isEmpty();
+      case "logprobs", "echo", "store", "parallel_tool_calls" -> v.isBoolean() && !v.asBoolean();
+      case "best_of" -> v.isIntegralNumber() && v.asInt() == 1;
+      case "suffix" -> v.isTextual() && v.asText().isEmpty();
+      case "tools", "functions" -> v.isArray() && v.isEmpty();
+      case "tool_choice", "function_call" -> v.isTextual() && v.asText().equals("none");
+      case "response_format" -> v.isObject() && "text".equals(v.path("type").asText()) && v.size() == 1;
+      case "modalities" -> v.isArray() && v.size() == 1 && "text".equals(v.get(0).asText());
+      case "service_tier" -> v.isTextual() && (v.asText().equals("auto") || v.asText().equals("default"));
+      default -> false;
+    };
+  }
+
+  private static List<String> supported(boolean chat) {
+    List<String> all = new ArrayList<>(COMMON);
+    all.addAll(chat ? CHAT_ONLY : COMPLETION_ONLY);
+    java.util.Collections.sort(all);
+    return all;
+  }
+
+  /**
+   * A parse error as the client needs it: what was wrong and where, without the JSON library's
+   * class names or source descriptions.
+   */
+  private static String describe(JacksonException e) {
+    String message = e.getOriginalMessage() == null ? "malformed" : e.getOriginalMessage();
+    int cut = message.length();
+    for (String end : new String[] {"\n", " (", " at [Source"}) {
+      int i = message.indexOf(end);
+      if (i > 0) {
+        cut = Math.min(cut, i);
+      }
+    }
+    message = message.substring(0, cut).trim();
+    var where = e.getLocation();
+    return where == null || where.getLineNr() < 1
+        ? message
+        : message + " at line " + where.getLineNr() + ", column " + where.getColumnNr();
   }
 
   private static String prompt(JsonNode root) {
@@ -161,28 +256,55 @@ public record OpenAiRequest(
       if (!m.isObject() || !m.path("role").isTextual()) {
         throw ApiError.invalid(at + ".role", "invalid_type", at + " needs a string 'role'");
       }
-      out.add(new ChatMessage(m.get("role").asText(), content(m.get("content"), at)));
+      String role = m.get("role").asText();
+      if (!ROLES.contains(role)) {
+        throw ApiError.invalid(
+            at + ".role",
+            "invalid_value",
+            at + ".role must be one of " + ROLES + " (tool and function messages need tool"
+                + " calling, which this server does not offer), got '" + role + "'");
+      }
+      var fields = m.fieldNames();
+      while (fields.hasNext()) {
+        String field = fields.next();
+        if (!MESSAGE_FIELDS.contains(field) && !m.get(field).isNull()) {
+          throw ApiError.invalid(
+              at + "." + field,
+              "unsupported_parameter",
+              at + "." + field + " is not supported by this server (supported: " + MESSAGE_FIELDS
+                  + ")");
+        }
+      }
+      JsonNode content = m.get("content");
+      if (content == null || content.isNull()) {
+        throw ApiError.invalid(
+            at + ".content",
+            "missing_required_parameter",
+            at + ".content is required (a string or an array of text parts); null is only valid"
+                + " next to tool calls, which this server does not offer");
+      }
+      out.add(new ChatMessage(role, content(content, at)));
     }
     return out;
   }
 
   private static String content(JsonNode c, String at) {
-    if (c == null || c.isNull()) {
-      return "";
-    }
     if (c.isTextual()) {
       return c.asText();
     }
     if (c.isArray()) {
       // OpenAI's content parts: concatenate the text parts; other kinds cannot reach a text model.
       StringBuilder sb = new StringBuilder();
-      for (JsonNode part : c) {
-        if (!"text".equals(part.path("type").asText())) {
+      for (int i = 0; i < c.size(); i++) {
+        JsonNode part = c.get(i);
+        if (!"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
           throw ApiError.invalid(
-              at + ".content",
+              at + ".content[" + i + "]",
               "invalid_type",
               at
-                  + ": only text content parts are supported, got '"
+                  + ".content["
+                  + i
+                  + "]: only {\"type\": \"text\", \"text\": STRING} parts are supported, got '"
                   + part.path("type").asText()
                   + "'");
         }

@@ -112,8 +112,18 @@ final class OpenAiResponses {
     return root.toString();
   }
 
+  /** {@code /v1/models/{id}}: one model object. */
+  String model(String id, long created) {
+    ObjectNode m = json.createObjectNode();
+    fill(m, id, created);
+    return m.toString();
+  }
+
   private static void model(ArrayNode data, String id, long created) {
-    ObjectNode m = data.addObject();
+    fill(data.addObject(), id, created);
+  }
+
+  private static void fill(ObjectNode m, String id, long created) {
     m.put("id", id);
     m.put("object", "model");
     m.put("created", created);

@@ -45,9 +45,39 @@ public final class InProcessRuntime implements AutoCloseable {
   public static InProcessRuntime start(
       Path modelDir, List<String[]> extraPlacements, long memoryBudgetBytes, int port, int threads)
       throws IOException {
+    return start(
+        modelDir,
+        extraPlacements,
+        memoryBudgetBytes,
+        port,
+        threads,
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+        Duration.ofSeconds(5));
+  }
+
+  /**
+   * As {@link #start(Path, List, long, int, int)}, with the engine's meters in {@code registry}
+   * and {@code grace} for the requests still running when it closes.
+   */
+  public static InProcessRuntime start(
+      Path modelDir,
+      List<String[]> extraPlacements,
+      long memoryBudgetBytes,
+      int port,
+      int threads,
+      PrometheusMeterRegistry registry,
+      Duration grace)
+      throws IOException {
     LanguageModel model = Models.load(modelDir, threads);
     String name = modelDir.toAbsolutePath().normalize().getFileName().toString();
-    return start(model, name, extraPlacements, EngineConfig.withBudget(memoryBudgetBytes), port);
+    return start(
+        model,
+        name,
+        extraPlacements,
+        EngineConfig.withBudget(memoryBudgetBytes),
+        port,
+        registry,
+        grace);
   }
 
   /**
@@ -60,6 +90,25 @@ public final class InProcessRuntime implements AutoCloseable {
       List<String[]> extraPlacements,
       EngineConfig config,
       int port)
+      throws IOException {
+    return start(
+        model,
+        name,
+        extraPlacements,
+        config,
+        port,
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+        Duration.ofSeconds(5));
+  }
+
+  private static InProcessRuntime start(
+      LanguageModel model,
+      String name,
+      List<String[]> extraPlacements,
+      EngineConfig config,
+      int port,
+      PrometheusMeterRegistry registry,
+      Duration grace)
       throws IOException {
     try {
       List<Placement> placements = new ArrayList<>();
@@ -78,13 +127,13 @@ public final class InProcessRuntime implements AutoCloseable {
               placements,
               config,
               null,
-              new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+              registry);
       RuntimeServer server =
           RuntimeServer.start(
               engine,
               NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)),
               name,
-              Duration.ofSeconds(5));
+              grace);
       return new InProcessRuntime(model, server, name);
     } catch (IOException | RuntimeException e) {
       model.close();
@@ -99,6 +148,11 @@ public final class InProcessRuntime implements AutoCloseable {
       common.retainAll(model.mixerNames(layer));
     }
     return common;
+  }
+
+  /** The names of the placements served, the runtime's default first. */
+  public List<String> placementNames() {
+    return server.engine().placements().stream().map(Placement::name).toList();
   }
 
   /** The loopback gRPC port. */

@@ -90,7 +90,11 @@ public final class GrpcRuntimeClient implements RuntimeClient {
               p.getName(), p.getPattern(), p.getRelativeCost(), p.getKvBytesPerToken(), atMax));
     }
     return new RuntimeInfo(
-        r.getModel(), r.getMaxContextLength(), r.getDefaultPlacement(), placements);
+        r.getModel(),
+        r.getMaxContextLength(),
+        r.getDefaultPlacement(),
+        placements,
+        r.getVocabSize());
   }
 
   @Override

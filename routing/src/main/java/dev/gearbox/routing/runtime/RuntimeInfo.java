@@ -10,15 +10,26 @@ import java.util.List;
  * @param maxContextLength most tokens (prompt + completion) one sequence may hold
  * @param defaultPlacement the checkpoint's own default placement (all-FA on a supernet)
  * @param placements every placement the runtime hosts
+ * @param vocabSize token ids are in {@code [0, vocabSize)}; 0 when unknown
  */
 public record RuntimeInfo(
     String modelName,
     int maxContextLength,
     String defaultPlacement,
-    List<PlacementInfo> placements) {
+    List<PlacementInfo> placements,
+    int vocabSize) {
 
   public RuntimeInfo {
     placements = List.copyOf(placements);
+  }
+
+  /** A catalogue whose vocabulary size is not known. */
+  public RuntimeInfo(
+      String modelName,
+      int maxContextLength,
+      String defaultPlacement,
+      List<PlacementInfo> placements) {
+    this(modelName, maxContextLength, defaultPlacement, placements, 0);
   }
 
   /** True when the runtime hosts a placement called {@code name}. */

@@ -42,6 +42,16 @@ public final class SloTracker {
   }
 
   /** Records a finished request: TTFT, and TPOT when it produced more than one token. */
+  /**
+   * Registers the meters of {@code served} placements at zero, so that every documented series
+   * exists before the first request (dashboards and alerts see 0, not "no data").
+   */
+  public void track(java.util.Collection<String> served) {
+    for (String placement : served) {
+      placements.computeIfAbsent(placement, this::create);
+    }
+  }
+
   public void record(String placement, long ttftNanos, long decodeNanos, int completionTokens) {
     PlacementSlo p = placements.computeIfAbsent(placement, this::create);
     long now = nanoClock.getAsLong();

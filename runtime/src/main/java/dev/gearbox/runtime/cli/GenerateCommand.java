@@ -50,14 +50,34 @@ public final class GenerateCommand {
   record Result(
       String text, Completion completion, Placement placement, double decodeTokensPerSecond) {}
 
+  /** What {@code gearbox generate --help} prints; {@code gearbox help} lists the same flags. */
+  public static final String USAGE =
+      """
+      usage: gearbox generate --model DIR [--placement PATTERN] --prompt TEXT [--max-tokens 64]
+                              [--temperature 0] [--top-k 0] [--top-p 1] [--seed 0] [--stop STR]...
+                              [--threads N] [--backend cpu|cuda|auto]
+        one prompt through one placement, streamed, then tokens/s and the decode-state bytes.""";
+
+  /**
+   * Parses and checks the flags (before any weights are read), then generates.
+   *
+   * @throws CommandFailure with exit status 2 for bad flags
+   */
   public static void main(String[] args) throws Exception {
+    dev.gearbox.runtime.cli.Main.runOrExit("gearbox generate", () -> generate(args));
+  }
+
+  static void generate(String[] args) throws Exception {
+    if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+      System.out.println(USAGE);
+      return;
+    }
     Options options;
     try {
       options = parse(args);
+      check(options);
     } catch (IllegalArgumentException e) {
-      System.err.println("generate: " + e.getMessage());
-      System.exit(2);
-      return;
+      throw new CommandFailure(CommandFailure.BAD_FLAGS, e.getMessage());
     }
     Result result = run(options, System.out);
     System.out.println();
@@ -145,6 +165,15 @@ public final class GenerateCommand {
     }
   }
 
+  /** The model folder has a readable config.json and the placement fits it; no weights read. */
+  static void check(Options options) {
+    var config = Preflight.model("--model", options.model());
+    if (options.placement() != null) {
+      Preflight.placement(
+          "--placement " + options.placement(), config, "cli", options.placement());
+    }
+  }
+
   static Options parse(String[] args) {
     Path model = null;
     String placement = null;
@@ -175,7 +204,9 @@ public final class GenerateCommand {
         case "--stop" -> stops.add(value);
         case "--threads" -> threads = Flags.positiveInt(flag, value);
         case "--backend" -> backend = ModelBackend.parse(value);
-        default -> throw new IllegalArgumentException("unknown flag " + flag);
+        default ->
+            throw new IllegalArgumentException(
+                "unknown flag " + flag + " (gearbox generate --help lists them)");
       }
     }
     if (model == null) {

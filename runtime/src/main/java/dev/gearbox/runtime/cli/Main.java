@@ -1,6 +1,7 @@
 package dev.gearbox.runtime.cli;
 
 import dev.gearbox.runtime.backend.cuda.CudaUnavailableException;
+import dev.gearbox.runtime.checkpoint.CheckpointException;
 import dev.gearbox.runtime.search.PlacementSearch;
 import dev.gearbox.runtime.server.ServeCommand;
 import java.util.Arrays;
@@ -9,34 +10,47 @@ import java.util.Arrays;
 public final class Main {
   private Main() {}
 
+  /** The commands this entry point runs (the launcher's {@code gearbox help} describes them all). */
+  static final String USAGE =
+      """
+      usage: gearbox generate --model DIR [--placement PATTERN] --prompt TEXT ...
+             gearbox serve --model DIR [--placement NAME=PATTERN]... [--port 50051] ...
+             gearbox search --model DIR --budget 0.5 [--beam 4] [--max-samples N]
+      COMMAND --help lists a command's flags.""";
+
   public static void main(String[] args) throws Exception {
     String command = args.length == 0 ? "help" : args[0];
     String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
     switch (command) {
-      case "generate" -> runOrExplain(() -> GenerateCommand.main(rest));
-      case "serve" -> runOrExplain(() -> ServeCommand.main(rest));
+      case "generate" -> GenerateCommand.main(rest);
+      case "serve" -> ServeCommand.main(rest);
       case "search" -> PlacementSearch.main(rest);
+      case "help", "--help", "-h" -> System.out.println(USAGE);
       default -> {
-        System.err.println(
-            "usage: gearbox-runtime generate --model DIR [--placement PATTERN] --prompt TEXT ...\n"
-                + "       gearbox-runtime serve --model DIR [--placement NAME=PATTERN]... --port N ...\n"
-                + "       gearbox-runtime search --model DIR --budget 0.5 [--beam 4] [--max-samples N]");
-        System.exit(2);
+        System.err.println("gearbox: unknown command '" + command + "'\n" + USAGE);
+        System.exit(CommandFailure.BAD_FLAGS);
       }
     }
   }
 
-  private interface Command {
+  /** A command's body. */
+  public interface Command {
     void run() throws Exception;
   }
 
-  /** A backend that cannot start is a clear one-line error and exit status 3, not a stack trace. */
-  private static void runOrExplain(Command command) throws Exception {
+  /**
+   * A command that cannot start is one line on stderr and an exit status, never a stack trace or
+   * a process left running: 2 bad flags, 1 a port in use or a model that does not load, 3 no GPU.
+   */
+  public static void runOrExit(String name, Command command) throws Exception {
     try {
       command.run();
+    } catch (CommandFailure e) {
+      CommandFailure.exit(name, e.getMessage(), e.exitStatus());
     } catch (CudaUnavailableException e) {
-      System.err.println("gearbox: " + e.getMessage());
-      System.exit(3);
+      CommandFailure.exit(name, e.getMessage(), 3);
+    } catch (CheckpointException | IllegalArgumentException e) {
+      CommandFailure.exit(name, "cannot load the model: " + e.getMessage(), 1);
     }
   }
 }

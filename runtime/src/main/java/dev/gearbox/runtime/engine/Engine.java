@@ -74,7 +74,8 @@ public final class Engine implements AutoCloseable {
       }
       byName.put(p.name(), p);
     }
-    this.placements = Map.copyOf(byName);
+    // Registration order, so Info and the router's /v1/models list placements the same way every run.
+    this.placements = java.util.Collections.unmodifiableMap(byName);
     this.pools = new MemoryPools(config.memoryBudgetBytes(), config.kvBlockTokens());
     this.metrics = new EngineMetrics(registry, byName.values(), pools);
     this.steps = new StepRunner(this, model, config, pools);

@@ -3,10 +3,13 @@ package dev.gearbox.runtime.server;
 import dev.gearbox.runtime.backend.ModelBackend;
 import dev.gearbox.runtime.backend.cuda.CudaLanguageModel;
 import dev.gearbox.runtime.backend.cuda.CudaOptions;
+import dev.gearbox.runtime.cli.CommandFailure;
 import dev.gearbox.runtime.cli.Flags;
+import dev.gearbox.runtime.cli.Preflight;
 import dev.gearbox.runtime.engine.Engine;
 import dev.gearbox.runtime.engine.EngineConfig;
 import dev.gearbox.runtime.model.LanguageModel;
+import dev.gearbox.runtime.model.ModelConfig;
 import dev.gearbox.runtime.placement.Placement;
 import dev.gearbox.runtime.text.Tokenizers;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -47,16 +50,54 @@ public final class ServeCommand {
       ModelBackend backend,
       CudaOptions cuda) {}
 
+  /** What {@code gearbox serve --help} prints; the launcher's {@code gearbox help} lists the same flags. */
+  public static final String USAGE =
+      """
+      usage: gearbox serve --model DIR [--placement NAME=PATTERN]... [--placements FILE]
+                           [--port 50051] [--metrics-port 9400] [--memory-budget 2g] [--max-waiting 1024]
+                           [--kv-block-tokens 16] [--prefill-tokens-per-step 512] [--grace-seconds 30]
+                           [--backend cpu|cuda|auto] [--gpu-max-sequences 64] [--gpu-kv-memory 40g]
+                           [--gpu-device 0] [--gpu-graphs true]
+        serves the model's placements over gRPC and its metrics over HTTP until SIGTERM/Ctrl-C, then
+        drains: accepted requests finish within --grace-seconds, the rest end with UNAVAILABLE.""";
+
+  /**
+   * Parses and checks the flags (before any weights are read), then serves until SIGTERM.
+   *
+   * @throws CommandFailure with exit status 2 for bad flags, 1 when serving cannot start
+   */
   public static void main(String[] args) throws Exception {
+    dev.gearbox.runtime.cli.Main.runOrExit("gearbox serve", () -> serve(args));
+  }
+
+  static void serve(String[] args) throws Exception {
+    if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+      System.out.println(USAGE);
+      return;
+    }
     Options options;
     try {
       options = parse(args);
+      check(options);
     } catch (IllegalArgumentException e) {
-      System.err.println("serve: " + e.getMessage());
-      System.exit(2);
-      return;
+      throw new CommandFailure(CommandFailure.BAD_FLAGS, e.getMessage());
     }
     run(options, ModelLoader.forBackend(options.backend(), options.cuda()));
+  }
+
+  /**
+   * The checks that need the file system or the network but no weights: the model folder has a
+   * readable config.json, every placement fits it, the ports are free.
+   */
+  static void check(Options options) {
+    ModelConfig config = Preflight.model("--model", options.model());
+    for (String[] p : options.placements()) {
+      Preflight.placement("--placement " + p[0] + "=" + p[1], config, p[0], p[1]);
+    }
+    Preflight.portFree("--port", "0.0.0.0", options.port());
+    if (options.metricsPort() != options.port()) {
+      Preflight.portFree("--metrics-port", "0.0.0.0", options.metricsPort());
+    }
   }
 
   /** A running server: gRPC, metrics HTTP and the model, closed in that order. */
@@ -83,7 +124,9 @@ public final class ServeCommand {
         .addShutdownHook(
             new Thread(
                 () -> {
-                  // SIGTERM: drain within the grace period, then exit.
+                  // SIGTERM or Ctrl-C: drain within the grace period, then exit.
+                  System.err.printf(
+                      "gearbox serve: draining (up to %ds)%n", options.grace().toSeconds());
                   serving.close();
                   stopped.countDown();
                 },
@@ -113,15 +156,29 @@ public final class ServeCommand {
       TokenizerDecoder decoder =
           new TokenizerDecoder(Tokenizers.load(options.model(), model.vocabSize()));
       Engine engine = new Engine(model, placements, config, decoder, registry);
-      MetricsHttpServer metrics = MetricsHttpServer.start(registry, options.metricsPort());
-      RuntimeServer server =
-          RuntimeServer.start(
-              engine,
-              NettyServerBuilder.forPort(options.port()),
-              options.model().getFileName().toString(),
-              options.grace());
+      MetricsHttpServer metrics;
+      try {
+        metrics = MetricsHttpServer.start(registry, options.metricsPort());
+      } catch (java.io.IOException e) {
+        engine.close();
+        throw Preflight.portInUse("--metrics-port", "0.0.0.0", options.metricsPort());
+      }
+      RuntimeServer server;
+      try {
+        server =
+            RuntimeServer.start(
+                engine,
+                NettyServerBuilder.forPort(options.port()),
+                options.model().getFileName().toString(),
+                options.grace());
+      } catch (java.io.IOException e) {
+        // A failed bind must end the process, not leave the engine's threads running.
+        metrics.close();
+        engine.close();
+        throw Preflight.portInUse("--port", "0.0.0.0", options.port());
+      }
       return new Serving(server, metrics, model);
-    } catch (RuntimeException | java.io.IOException e) {
+    } catch (RuntimeException e) {
       model.close();
       throw e;
     }
@@ -183,18 +240,19 @@ public final class ServeCommand {
           }
           placements.add(new String[] {value.substring(0, eq), value.substring(eq + 1)});
         }
-        case "--port", "--grpc-port" -> port = Flags.intValue(flag, value);
-        case "--metrics-port" -> metricsPort = Flags.intValue(flag, value);
+        case "--port", "--grpc-port" -> port = Preflight.port(flag, value);
+        case "--metrics-port" -> metricsPort = Preflight.port(flag, value);
         case "--memory-budget" -> budget = Flags.bytes(flag, value);
-        case "--max-waiting" -> maxWaiting = Flags.intValue(flag, value);
-        case "--kv-block-tokens" -> block = Flags.intValue(flag, value);
-        case "--prefill-tokens-per-step" -> prefill = Flags.intValue(flag, value);
-        case "--grace-seconds" -> grace = Flags.intValue(flag, value);
-        case "--gpu-max-sequences" -> cuda = cuda.withMaxSequences(Flags.intValue(flag, value));
+        case "--max-waiting" -> maxWaiting = Flags.positiveInt(flag, value);
+        case "--kv-block-tokens" -> block = Flags.positiveInt(flag, value);
+        case "--prefill-tokens-per-step" -> prefill = Flags.positiveInt(flag, value);
+        case "--grace-seconds" -> grace = Flags.nonNegativeInt(flag, value);
+        case "--gpu-max-sequences" -> cuda = cuda.withMaxSequences(Flags.positiveInt(flag, value));
         case "--gpu-kv-memory" -> cuda = cuda.withKvBytes(Flags.bytes(flag, value));
-        case "--gpu-device" -> cuda = cuda.withDevice(Flags.intValue(flag, value));
+        case "--gpu-device" -> cuda = cuda.withDevice(Flags.nonNegativeInt(flag, value));
         case "--gpu-graphs" -> cuda = cuda.withGraphs(Flags.bool(flag, value));
-        default -> throw new IllegalArgumentException("unknown flag " + flag);
+        default ->
+            throw new IllegalArgumentException("unknown flag " + flag + " (gearbox serve --help lists them)");
       }
     }
     if (model == null) {

@@ -31,6 +31,8 @@ class GoldenServingTest {
   private static Path dir;
   private static int[] prompt;
   private static final Map<String, String> PLACEMENTS = new LinkedHashMap<>();
+  /** Tokens the reference generated per placement (golden.json's generate_tokens). */
+  private static int generateTokens;
   private static LanguageModel model;
   private static TestingRuntime runtime;
 
@@ -38,6 +40,7 @@ class GoldenServingTest {
   static void start() throws Exception {
     dir = Path.of(System.getProperty("gearbox.golden.dir", "src/test/resources/golden/apriel2-tiny"));
     JsonNode json = new ObjectMapper().readTree(dir.resolve("golden.json").toFile());
+    generateTokens = json.get("generate_tokens").asInt();
     json.get("placements").fields().forEachRemaining(e -> {
       List<String> names = new ArrayList<>();
       e.getValue().forEach(n -> names.add(n.asText()));
@@ -64,10 +67,10 @@ class GoldenServingTest {
   void everyPlacementMatchesReferenceGreedyTokensWhileBatchedTogether() throws Exception {
     List<String> names = new ArrayList<>(PLACEMENTS.keySet());
     List<TestingRuntime.Call> calls = new ArrayList<>();
-    // Five clients per placement at once: 35 concurrent requests over 7 placements.
+    // Five clients per placement at once (35 concurrent requests for the 7 of the bundled set).
     for (int copy = 0; copy < 5; copy++) {
       for (String name : names) {
-        calls.add(runtime.start(greedy(name, prompt, 24)));
+        calls.add(runtime.start(greedy(name, prompt, generateTokens)));
       }
     }
     for (int i = 0; i < calls.size(); i++) {

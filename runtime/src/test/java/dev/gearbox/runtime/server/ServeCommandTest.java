@@ -109,10 +109,11 @@ class ServeCommandTest {
 
   @Test
   void servesTheGoldenModelOverLoopback() throws Exception {
-    String golden = System.getProperty("gearbox.golden.dir", "src/test/resources/golden/apriel2-tiny");
+    String golden = GOLDEN;
+    int layers = goldenLayers();
     ServeCommand.Options options =
         ServeCommand.parse(new String[] {
-          "--model", golden, "--placement", "turbo=gdn*4", "--port", "0", "--metrics-port", "0",
+          "--model", golden, "--placement", "turbo=gdn*" + layers, "--port", "0", "--metrics-port", "0",
           "--memory-budget", "64m", "--grace-seconds", "1"
         });
     try (ServeCommand.Serving serving = ServeCommand.start(options, ModelLoader.checkpoint())) {
@@ -120,7 +121,7 @@ class ServeCommandTest {
           NettyChannelBuilder.forAddress("127.0.0.1", serving.grpc().port()).usePlaintext().build();
       try {
         InfoResponse info = RuntimeGrpc.newBlockingStub(channel).info(InfoRequest.getDefaultInstance());
-        assertEquals(4, info.getNumLayers());
+        assertEquals(layers, info.getNumLayers());
         assertTrue(info.getPlacementsList().stream().anyMatch(p -> p.getName().equals("turbo")));
         assertEquals(64L << 20, info.getMemoryBudgetBytes());
         var tokens = RuntimeGrpc.newBlockingStub(channel).generate(TestingRuntime.greedy("turbo", new int[] {5, 6, 7}, 3));
@@ -153,7 +154,7 @@ class ServeCommandTest {
         assertEquals("hello gears".length() + 1, promptTokens, "prompt bytes plus BOS");
         assertEquals(6, ids.size());
         assertEquals(
-            dev.gearbox.runtime.text.Tokenizers.load(Path.of(golden), 256)
+            dev.gearbox.runtime.text.Tokenizers.load(Path.of(golden), info.getVocabSize())
                 .decode(ids.stream().mapToInt(Integer::intValue).toArray()),
             streamed.toString(),
             "streamed text is the whole-sequence decode of the streamed tokens");
@@ -167,6 +168,60 @@ class ServeCommandTest {
       } finally {
         channel.shutdownNow();
       }
+    }
+  }
+
+  private static final String GOLDEN =
+      System.getProperty("gearbox.golden.dir", "src/test/resources/golden/apriel2-tiny");
+
+  /** The golden set's layer count: the length of any of its placements in golden.json. */
+  private static int goldenLayers() throws java.io.IOException {
+    return new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(Path.of(GOLDEN, "golden.json").toFile())
+        .get("placements")
+        .elements()
+        .next()
+        .size();
+  }
+
+  @Test
+  void flagsAreCheckedAgainstTheModelBeforeItLoads() throws Exception {
+    int layers = goldenLayers();
+    IllegalArgumentException tooShort =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ServeCommand.check(ServeCommand.parse(new String[] {
+              "--model", GOLDEN, "--placement", "t=fa*" + (layers - 1), "--port", "0", "--metrics-port", "0"})));
+    assertEquals(
+        "--placement t=fa*" + (layers - 1) + ": 'fa*" + (layers - 1) + "' has " + (layers - 1)
+            + " layers, the model has " + layers,
+        tooShort.getMessage());
+    IllegalArgumentException noConfig =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ServeCommand.check(ServeCommand.parse(new String[] {"--model", dir.toString()})));
+    assertTrue(noConfig.getMessage().contains("has no config.json"), noConfig.getMessage());
+    assertTrue(message("--model", dir.toString(), "--port", "65536").contains("--port must be a TCP port from 0 to 65535"));
+    assertTrue(message("--model", dir.toString(), "--grace-seconds", "-1").contains("--grace-seconds must be >= 0"));
+  }
+
+  @Test
+  void aPortTakenAfterTheCheckStillFailsCleanlyAndStopsEverything() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+      ServeCommand.Options options =
+          ServeCommand.parse(new String[] {
+            "--model", GOLDEN, "--port", Integer.toString(taken.getLocalPort()), "--metrics-port", "0"
+          });
+      dev.gearbox.runtime.cli.CommandFailure e =
+          assertThrows(dev.gearbox.runtime.cli.CommandFailure.class, () -> ServeCommand.check(options));
+      assertTrue(e.getMessage().contains(":" + taken.getLocalPort() + " is already in use"), e.getMessage());
+      // The race: the port is taken between the check and the bind.
+      e =
+          assertThrows(
+              dev.gearbox.runtime.cli.CommandFailure.class,
+              () -> ServeCommand.start(options, ModelLoader.checkpoint()));
+      assertEquals(1, e.exitStatus());
+      assertTrue(e.getMessage().contains("choose a free port with --port N"), e.getMessage());
     }
   }
 
